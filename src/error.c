@@ -9,7 +9,8 @@ typedef struct {
     const char *text;
 } error_entry;
 
-#define E(c, t) {c, #c, t}
+#define E(c, t)                                                                                    \
+    { c, #c, t }
 static const error_entry errors[] = {
     E(YAMUX_OK, "success"),
     E(YAMUX_EAGAIN, "operation would block; retry after the next event"),

@@ -15,7 +15,9 @@ static void put_be32(uint8_t *p, uint32_t v) {
     p[3] = (uint8_t)v;
 }
 
-static uint16_t get_be16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+static uint16_t get_be16(const uint8_t *p) {
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
 
 static uint32_t get_be32(const uint8_t *p) {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
@@ -62,10 +64,15 @@ int yamux_frame_validate(const yamux_frame *f) {
 
 const char *yamux_frame_type_name(uint8_t type) {
     switch (type) {
-    case YAMUX_TYPE_DATA: return "DATA";
-    case YAMUX_TYPE_WINDOW_UPDATE: return "WINDOW_UPDATE";
-    case YAMUX_TYPE_PING: return "PING";
-    case YAMUX_TYPE_GO_AWAY: return "GO_AWAY";
-    default: return "UNKNOWN";
+    case YAMUX_TYPE_DATA:
+        return "DATA";
+    case YAMUX_TYPE_WINDOW_UPDATE:
+        return "WINDOW_UPDATE";
+    case YAMUX_TYPE_PING:
+        return "PING";
+    case YAMUX_TYPE_GO_AWAY:
+        return "GO_AWAY";
+    default:
+        return "UNKNOWN";
     }
 }

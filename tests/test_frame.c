@@ -102,10 +102,8 @@ static void test_names_and_errors(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_encode_layout),
-        cmocka_unit_test(test_roundtrip_all_types_flags),
-        cmocka_unit_test(test_validate_good),
-        cmocka_unit_test(test_validate_bad),
+        cmocka_unit_test(test_encode_layout),    cmocka_unit_test(test_roundtrip_all_types_flags),
+        cmocka_unit_test(test_validate_good),    cmocka_unit_test(test_validate_bad),
         cmocka_unit_test(test_names_and_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,14 +11,14 @@ typedef enum yamux_error {
     YAMUX_OK = 0,
 
     /* Calls that cannot proceed now; nothing is wrong. */
-    YAMUX_EAGAIN = -1,   /**< would block: no data, no window, buffer full; retry on event */
-    YAMUX_EINVAL = -2,   /**< invalid argument or call in the wrong state */
-    YAMUX_ENOMEM = -3,   /**< the allocator failed */
-    YAMUX_ELIMIT = -4,   /**< a configured bound (streams, buffered bytes) would be exceeded */
-    YAMUX_ECLOSED = -5,  /**< the stream is closed for writing (FIN already queued) */
-    YAMUX_ERESET = -6,   /**< the stream was reset (by either side, or refused) */
+    YAMUX_EAGAIN = -1,    /**< would block: no data, no window, buffer full; retry on event */
+    YAMUX_EINVAL = -2,    /**< invalid argument or call in the wrong state */
+    YAMUX_ENOMEM = -3,    /**< the allocator failed */
+    YAMUX_ELIMIT = -4,    /**< a configured bound (streams, buffered bytes) would be exceeded */
+    YAMUX_ECLOSED = -5,   /**< the stream is closed for writing (FIN already queued) */
+    YAMUX_ERESET = -6,    /**< the stream was reset (by either side, or refused) */
     YAMUX_ESHUTDOWN = -7, /**< the session is closed */
-    YAMUX_EGOAWAY = -8,  /**< the remote sent GoAway: it accepts no new streams */
+    YAMUX_EGOAWAY = -8,   /**< the remote sent GoAway: it accepts no new streams */
     YAMUX_ESTREAMS_EXHAUSTED = -9, /**< no stream id left in this session */
     YAMUX_ETIMEOUT = -10,          /**< a ping got no answer in time */
 
@@ -29,11 +29,11 @@ typedef enum yamux_error {
     YAMUX_EPROTO_STREAM_ID = -23, /**< stream id 0 on a stream frame, non-zero on a session frame,
                                        wrong parity for a new stream, or unknown stream */
     YAMUX_EPROTO_DUPLICATE_STREAM = -24, /**< SYN for a stream id that is open or was used */
-    YAMUX_EPROTO_RECV_WINDOW = -25,  /**< data beyond the receive window granted to the peer */
-    YAMUX_EPROTO_SEND_WINDOW = -26,  /**< window update overflowing the 32-bit send window */
-    YAMUX_EPROTO_STREAM_STATE = -27, /**< frame not allowed in the stream's state (data after
-                                          FIN, second FIN, ACK of a stream the peer opened) */
-    YAMUX_EPROTO_LENGTH = -28,       /**< data frame longer than any window could allow */
+    YAMUX_EPROTO_RECV_WINDOW = -25,      /**< data beyond the receive window granted to the peer */
+    YAMUX_EPROTO_SEND_WINDOW = -26,      /**< window update overflowing the 32-bit send window */
+    YAMUX_EPROTO_STREAM_STATE = -27,     /**< frame not allowed in the stream's state (data after
+                                              FIN, second FIN, ACK of a stream the peer opened) */
+    YAMUX_EPROTO_LENGTH = -28,           /**< data frame longer than any window could allow */
 
     /* The session ended for another reason. */
     YAMUX_EREMOTE_PROTOCOL = -40, /**< the remote sent GoAway 1 (protocol error) */

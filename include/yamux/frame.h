@@ -1,8 +1,8 @@
 /* yamux frame codec: the 12-byte header of hashicorp/yamux's wire protocol.
  *
- *   0       1       2               4                               8                              12
+ *   0       1       2               4                               8 12
  *   +-------+-------+---------------+-------------------------------+-------------------------------+
- *   |version| type  |     flags     |           stream id           |            length             |
+ *   |version| type  |     flags     |           stream id           |            length |
  *   +-------+-------+---------------+-------------------------------+-------------------------------+
  *
  * All fields are big endian. Pure functions: no allocation, no state. */

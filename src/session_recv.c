@@ -1,0 +1,284 @@
+/* yamux session input: an incremental parser (input may be split anywhere, down to single
+ * bytes) and the frame handlers. Every rule broken by the peer ends the session with a named
+ * protocol error and GoAway 1; nothing the peer sends can make memory grow beyond the
+ * configured bounds. */
+#include <string.h>
+
+#include "session_internal.h"
+
+/* ---- remote stream ids ------------------------------------------------------------------- */
+
+static int is_remote_id(const yamux_session *s, uint32_t id) {
+    return (id & 1u) == (s->is_client ? 0u : 1u);
+}
+
+/* Whether the peer ever opened `id` (an id of its parity). Ids older than the window we
+ * remember count as opened. */
+static int remote_seen(const yamux_session *s, uint32_t id) {
+    if (id > s->remote_max || s->remote_max == 0) return 0;
+    if (id == s->remote_max) return 1;
+    uint32_t k = (s->remote_max - id) / 2 - 1;
+    if (k >= YX_SEEN_BITS) return 1;
+    return (int)((s->seen[k / 64] >> (k % 64)) & 1u);
+}
+
+static void seen_shift(uint64_t *bits, uint32_t shift) {
+    const uint32_t words = YX_SEEN_BITS / 64;
+    if (shift >= YX_SEEN_BITS) {
+        memset(bits, 0, YX_SEEN_BITS / 8);
+        return;
+    }
+    uint32_t ws = shift / 64, bs = shift % 64;
+    for (uint32_t i = words; i-- > 0;) {
+        uint64_t v = 0;
+        if (i >= ws) {
+            v = bits[i - ws] << bs;
+            if (bs && i > ws) v |= bits[i - ws - 1] >> (64 - bs);
+        }
+        bits[i] = v;
+    }
+}
+
+static void remote_mark(yamux_session *s, uint32_t id) {
+    if (id > s->remote_max) {
+        uint32_t shift = (id - s->remote_max) / 2;
+        int had = s->remote_max != 0;
+        seen_shift(s->seen, shift);
+        if (had && shift - 1 < YX_SEEN_BITS)
+            s->seen[(shift - 1) / 64] |= 1ull << ((shift - 1) % 64);
+        s->remote_max = id;
+        return;
+    }
+    uint32_t k = (s->remote_max - id) / 2 - 1;
+    if (k < YX_SEEN_BITS) s->seen[k / 64] |= 1ull << (k % 64);
+}
+
+/* ---- frame handlers ---------------------------------------------------------------------- */
+
+static void discard_payload(yamux_session *s, uint32_t len) {
+    s->rx_left = len;
+    s->rx_st = NULL;
+    s->rx_flag_st = NULL;
+    s->rx_flags = 0;
+}
+
+/* The largest data frame any stream could legitimately carry. */
+static uint32_t max_data_len(const yamux_session *s) {
+    return s->cfg.max_stream_window;
+}
+
+/* A SYN: registers the new stream, or refuses it with RST. *out is NULL when refused. */
+static int on_syn(yamux_session *s, const yamux_frame *f, yamux_stream **out) {
+    uint32_t id = f->stream_id;
+    *out = NULL;
+    if (!is_remote_id(s, id)) return YAMUX_EPROTO_STREAM_ID;
+    if (yx_idmap_get(&s->streams, id) || remote_seen(s, id)) return YAMUX_EPROTO_DUPLICATE_STREAM;
+    remote_mark(s, id);
+    int refuse = s->local_goaway || s->backlog_len >= s->cfg.accept_backlog ||
+                 s->num_streams >= s->cfg.max_streams;
+    yamux_stream *st = NULL;
+    if (!refuse && yx_stream_reserve(s, YAMUX_INITIAL_WINDOW)) {
+        st = yx_stream_new(s, id, 0);
+        if (!st) {
+            s->recv_reserved -= YAMUX_INITIAL_WINDOW;
+        } else if (yx_idmap_put(&s->streams, id, st) != YAMUX_OK) {
+            yx_stream_free(st);
+            st = NULL;
+        }
+    }
+    if (!st) {
+        /* Refused: the peer learns it from RST (space was checked before the frame). */
+        yx_ctrl_push(s, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_RST, id, 0);
+        return YAMUX_OK;
+    }
+    st->in_map = 1;
+    st->in_backlog = 1;
+    yx_list_push_back(&s->backlog, &st->queue_link);
+    s->backlog_len++;
+    s->incoming_pending = 1;
+    *out = st;
+    return YAMUX_OK;
+}
+
+/* A frame for an id with no live stream: fine for a stream that ended (late frames), a
+ * protocol error for an id that was never opened. */
+static int on_unknown(yamux_session *s, const yamux_frame *f) {
+    uint32_t id = f->stream_id;
+    if (is_remote_id(s, id) ? !remote_seen(s, id) : id >= s->next_id) return YAMUX_EPROTO_STREAM_ID;
+    if (f->type == YAMUX_TYPE_DATA) {
+        if (f->length > max_data_len(s)) return YAMUX_EPROTO_LENGTH;
+        discard_payload(s, f->length);
+    }
+    return YAMUX_OK;
+}
+
+/* FIN and RST take effect after the frame's payload. */
+static int apply_flags(yamux_session *s, yamux_stream *st, uint16_t flags) {
+    (void)s;
+    if (flags & YAMUX_FLAG_RST) {
+        yx_stream_do_reset(st, YAMUX_ERESET, 0);
+        return YAMUX_OK;
+    }
+    if (flags & YAMUX_FLAG_FIN) {
+        if (st->remote_fin) return YAMUX_EPROTO_STREAM_STATE;
+        st->remote_fin = 1;
+        if (st->fin_requested && yx_linked(&st->close_link)) yx_list_remove(&st->close_link);
+        yx_stream_notify(st, YAMUX_EV_READABLE);
+        yx_stream_finish_check(st);
+    }
+    return YAMUX_OK;
+}
+
+static int on_stream_frame(yamux_session *s, const yamux_frame *f) {
+    yamux_stream *st;
+    uint16_t flags = f->flags;
+    if (flags & YAMUX_FLAG_SYN) {
+        int r = on_syn(s, f, &st);
+        if (r) return r;
+        if (!st) {
+            if (f->type == YAMUX_TYPE_DATA) {
+                if (f->length > YAMUX_INITIAL_WINDOW) return YAMUX_EPROTO_RECV_WINDOW;
+                discard_payload(s, f->length);
+            }
+            return YAMUX_OK;
+        }
+    } else {
+        st = yx_idmap_get(&s->streams, f->stream_id);
+        if (!st) return on_unknown(s, f);
+        if (st->outbound && !st->syn_sent) return YAMUX_EPROTO_STREAM_ID;
+    }
+    if (flags & YAMUX_FLAG_ACK) {
+        if (!st->outbound) return YAMUX_EPROTO_STREAM_STATE;
+        if (!st->established) yx_stream_established(st);
+    }
+    if (f->type == YAMUX_TYPE_WINDOW_UPDATE) {
+        if (f->length) {
+            if ((uint64_t)st->send_window + f->length > UINT32_MAX) return YAMUX_EPROTO_SEND_WINDOW;
+            st->send_window += f->length;
+            yx_stream_update_data(st);
+        }
+        return apply_flags(s, st, flags);
+    }
+    /* Data. */
+    if (st->remote_fin && (f->length || (flags & YAMUX_FLAG_FIN))) return YAMUX_EPROTO_STREAM_STATE;
+    if (f->length > st->recv_window) return YAMUX_EPROTO_RECV_WINDOW;
+    if (f->length == 0) return apply_flags(s, st, flags);
+    st->recv_window -= f->length;
+    s->rx_left = f->length;
+    s->rx_flag_st = st;
+    s->rx_flags = flags & (YAMUX_FLAG_FIN | YAMUX_FLAG_RST);
+    if (st->released) {
+        /* Nobody will read it: drop it and give the window back at once. */
+        s->rx_st = NULL;
+        yx_stream_recv_consumed(st);
+    } else {
+        s->rx_st = st;
+    }
+    return YAMUX_OK;
+}
+
+static int on_ping(yamux_session *s, const yamux_frame *f) {
+    if (f->flags & YAMUX_FLAG_SYN) {
+        yx_ctrl_push(s, YAMUX_TYPE_PING, YAMUX_FLAG_ACK, 0, f->length);
+        return YAMUX_OK;
+    }
+    for (uint32_t i = 0; i < YX_PING_CAP; i++) {
+        yx_ping *p = &s->pings[i];
+        if (!p->kind || !p->sent || p->opaque != f->length) continue;
+        uint64_t rtt = s->now - p->sent_at;
+        s->rtt = s->rtt ? (s->rtt * 7 + rtt) / 8 : (rtt ? rtt : 1);
+        if (p->kind == YX_PING_KEEPALIVE && s->cfg.enable_keepalive)
+            s->next_keepalive = s->now + s->cfg.keepalive_interval;
+        yx_ping_complete(s, p, YAMUX_OK);
+        break;
+    }
+    return YAMUX_OK; /* an answer nobody waits for any more is ignored */
+}
+
+static int on_goaway(yamux_session *s, const yamux_frame *f) {
+    switch (f->length) {
+    case YAMUX_GOAWAY_NORMAL:
+        if (!s->remote_goaway) {
+            s->remote_goaway = 1;
+            s->goaway_event = 1;
+        }
+        return YAMUX_OK;
+    case YAMUX_GOAWAY_PROTOCOL_ERROR:
+        return YAMUX_EREMOTE_PROTOCOL;
+    case YAMUX_GOAWAY_INTERNAL_ERROR:
+        return YAMUX_EREMOTE_INTERNAL;
+    default:
+        return YAMUX_EREMOTE_GOAWAY;
+    }
+}
+
+static int on_header(yamux_session *s) {
+    yamux_frame f;
+    yamux_frame_decode(&f, s->rx_hdr);
+    int r = yamux_frame_validate(&f);
+    if (r) return r;
+    switch (f.type) {
+    case YAMUX_TYPE_DATA:
+    case YAMUX_TYPE_WINDOW_UPDATE:
+        return on_stream_frame(s, &f);
+    case YAMUX_TYPE_PING:
+        return on_ping(s, &f);
+    default:
+        return on_goaway(s, &f);
+    }
+}
+
+/* The current data frame's payload is complete: apply its FIN/RST. */
+static int end_frame(yamux_session *s) {
+    yamux_stream *st = s->rx_flag_st;
+    uint16_t flags = s->rx_flags;
+    s->rx_st = NULL;
+    s->rx_flag_st = NULL;
+    s->rx_flags = 0;
+    return st && flags ? apply_flags(s, st, flags) : YAMUX_OK;
+}
+
+ptrdiff_t yamux_session_recv(yamux_session *s, const uint8_t *data, size_t len) {
+    if (s->state == YX_ENDED) return s->err ? s->err : YAMUX_ESHUTDOWN;
+    size_t i = 0;
+    int r = YAMUX_OK;
+    if (len) s->rx_any = 1;
+    while (i < len && r == YAMUX_OK) {
+        if (s->rx_left) {
+            size_t n = len - i < s->rx_left ? len - i : s->rx_left;
+            yamux_stream *st = s->rx_st;
+            if (st) {
+                if (yx_bufq_append(&st->recvq, &s->pool, data + i, n) != n) {
+                    r = YAMUX_ENOMEM;
+                    break;
+                }
+                yx_stream_notify(st, YAMUX_EV_READABLE);
+            }
+            i += n;
+            s->rx_left -= (uint32_t)n;
+            if (s->rx_left == 0) r = end_frame(s);
+            continue;
+        }
+        /* Each frame may need one session control frame in answer: stop reading while the
+         * peer does not take our answers. */
+        if (s->rx_have == 0 && yx_ctrl_space(s) == 0) break;
+        size_t n = YAMUX_HEADER_SIZE - s->rx_have;
+        if (n > len - i) n = len - i;
+        memcpy(s->rx_hdr + s->rx_have, data + i, n);
+        s->rx_have += (uint32_t)n;
+        i += n;
+        if (s->rx_have == YAMUX_HEADER_SIZE) {
+            s->rx_have = 0;
+            r = on_header(s);
+        }
+    }
+    if (r != YAMUX_OK) yx_session_fail(s, r);
+    ptrdiff_t ret = s->state == YX_ENDED ? (s->err ? s->err : YAMUX_ESHUTDOWN) : (ptrdiff_t)i;
+    yx_session_dispatch(s);
+    return ret;
+}
+
+void yamux_session_recv_eof(yamux_session *s) {
+    if (s->state != YX_ENDED) yx_session_fail(s, YAMUX_EEOF);
+    yx_session_dispatch(s);
+}
