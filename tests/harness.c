@@ -211,6 +211,10 @@ static size_t move(th_side *from, th_side *to, size_t chunk) {
     return moved;
 }
 
+size_t th_move(th_side *from, th_side *to) {
+    return move(from, to, from->pair->chunk);
+}
+
 size_t th_step(th_pair *p) {
     return move(&p->c, &p->sv, p->chunk) + move(&p->sv, &p->c, p->chunk);
 }

@@ -58,6 +58,8 @@ void th_init(th_pair *p, const yamux_config *client_cfg, const yamux_config *ser
 void th_destroy(th_pair *p);
 /* Moves bytes both ways until neither side has output; returns bytes moved. */
 size_t th_pump(th_pair *p);
+/* Moves one batch from one side to the other; returns bytes moved. */
+size_t th_move(th_side *from, th_side *to);
 /* Moves at most one batch each way; returns bytes moved. */
 size_t th_step(th_pair *p);
 /* Advances the fake clock and ticks both sessions. */

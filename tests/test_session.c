@@ -138,12 +138,633 @@ static void test_one_byte_splits(void **state) {
     transfer(ss, cs, 1000, 7);
 }
 
+static yamux_config cfg(void) {
+    yamux_config c;
+    yamux_config_init(&c);
+    c.enable_keepalive = 0;
+    return c;
+}
+
+static void test_ping(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    uint32_t opaque = 0;
+    assert_int_equal(yamux_session_ping(P.c.s, &opaque), YAMUX_OK);
+    th_move(&P.c, &P.sv);
+    th_advance(&P, 5000000); /* 5 ms on the wire */
+    th_move(&P.sv, &P.c);
+    assert_int_equal(P.c.pings, 1);
+    assert_int_equal(P.c.last_ping_status, YAMUX_OK);
+    assert_int_equal(P.c.last_ping_opaque, opaque);
+    assert_int_equal(P.c.last_ping_rtt, 5000000);
+    assert_int_equal(yamux_session_rtt(P.c.s), 5000000);
+    /* the answer is an ACK with the same opaque value */
+    const yamux_frame *f = th_last(&P.sv, YAMUX_TYPE_PING);
+    assert_non_null(f);
+    assert_int_equal(f->flags, YAMUX_FLAG_ACK);
+    assert_int_equal(f->length, opaque);
+    /* the server pings too */
+    assert_int_equal(yamux_session_ping(P.sv.s, NULL), YAMUX_OK);
+    th_pump(&P);
+    assert_int_equal(P.sv.pings, 1);
+    assert_int_equal(P.sv.last_ping_status, YAMUX_OK);
+}
+
+static void test_ping_timeout(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    P.sv.blocked = 1; /* the server never answers */
+    assert_int_equal(yamux_session_ping(P.c.s, NULL), YAMUX_OK);
+    th_pump(&P);
+    th_advance(&P, 9 * TH_SEC);
+    assert_int_equal(P.c.pings, 0);
+    assert_true(yamux_session_next_deadline(P.c.s) <= P.now + TH_SEC);
+    th_advance(&P, TH_SEC);
+    assert_int_equal(P.c.pings, 1);
+    assert_int_equal(P.c.last_ping_status, YAMUX_ETIMEOUT);
+    assert_false(yamux_session_is_closed(P.c.s)); /* a user ping timing out is not fatal */
+    /* a late answer is ignored */
+    P.sv.blocked = 0;
+    th_pump(&P);
+    assert_int_equal(P.c.pings, 1);
+    assert_false(yamux_session_is_closed(P.c.s));
+}
+
+static void test_keepalive(void **state) {
+    (void)state;
+    yamux_config c = cfg();
+    c.enable_keepalive = 1;
+    th_init(&P, &c, &c);
+    for (int i = 0; i < 5; i++) {
+        th_advance(&P, 30 * TH_SEC);
+        th_pump(&P);
+    }
+    assert_int_equal(th_count(&P.c, YAMUX_TYPE_PING, YAMUX_FLAG_SYN), 5);
+    assert_int_equal(th_count(&P.sv, YAMUX_TYPE_PING, YAMUX_FLAG_ACK), 5);
+    assert_int_equal(th_count(&P.sv, YAMUX_TYPE_PING, YAMUX_FLAG_SYN), 5);
+    assert_false(yamux_session_is_closed(P.c.s));
+    assert_int_equal(P.c.pings, 0); /* keepalive pings are not reported as user pings */
+    /* the peer goes silent: the keepalive fails after the write timeout */
+    P.sv.blocked = 1;
+    th_advance(&P, 30 * TH_SEC);
+    th_pump(&P);
+    th_advance(&P, 9 * TH_SEC);
+    assert_false(yamux_session_is_closed(P.c.s));
+    th_advance(&P, TH_SEC);
+    assert_true(yamux_session_is_closed(P.c.s));
+    assert_int_equal(P.c.close_err, YAMUX_EKEEPALIVE);
+    th_drain(&P.c);
+    const yamux_frame *f = th_last(&P.c, YAMUX_TYPE_GO_AWAY);
+    assert_non_null(f);
+    assert_int_equal(f->length, YAMUX_GOAWAY_NORMAL);
+}
+
+/* A peer busy sending data may answer pings late: data arriving keeps the session alive. */
+static void test_keepalive_busy_peer(void **state) {
+    (void)state;
+    yamux_config c = cfg();
+    c.enable_keepalive = 1;
+    th_init(&P, &c, &c);
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    P.sv.blocked = 1;
+    th_advance(&P, 30 * TH_SEC);
+    th_drain(&P.c); /* our ping left; the server's answer is stuck behind its data */
+    uint8_t frame[YAMUX_HEADER_SIZE + 100];
+    memset(frame, 'x', sizeof frame);
+    for (int i = 0; i < 5; i++) {
+        th_advance(&P, 8 * TH_SEC);
+        th_hdr(frame, YAMUX_TYPE_DATA, 0, yamux_stream_id(cs), 100);
+        assert_int_equal(th_inject(&P.c, frame, sizeof frame), (ptrdiff_t)sizeof frame);
+    }
+    assert_false(yamux_session_is_closed(P.c.s));
+    th_advance(&P, 10 * TH_SEC);
+    th_advance(&P, 10 * TH_SEC);
+    assert_true(yamux_session_is_closed(P.c.s));
+    assert_int_equal(P.c.close_err, YAMUX_EKEEPALIVE);
+    /* what arrived before stays readable */
+    uint8_t buf[1024];
+    assert_int_equal(yamux_stream_read(cs, buf, sizeof buf), 500);
+    assert_int_equal(yamux_stream_read(cs, buf, sizeof buf), YAMUX_EKEEPALIVE);
+}
+
+static void test_open_timeout(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs;
+    assert_int_equal(yamux_session_open(P.c.s, &cs), YAMUX_OK);
+    th_pump(&P); /* the server never accepts, so never ACKs */
+    th_advance(&P, 74 * TH_SEC);
+    assert_false(yamux_session_is_closed(P.c.s));
+    th_advance(&P, TH_SEC);
+    assert_true(yamux_session_is_closed(P.c.s));
+    assert_int_equal(P.c.close_err, YAMUX_EOPEN_TIMEOUT);
+    assert_int_equal(yamux_stream_write(cs, "x", 1), YAMUX_EOPEN_TIMEOUT);
+    th_pump(&P);
+    assert_int_equal(P.sv.goaways, 1);
+}
+
+static void test_open_acked_in_time(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs, *ss;
+    assert_int_equal(yamux_session_open(P.c.s, &cs), YAMUX_OK);
+    th_pump(&P);
+    th_advance(&P, 70 * TH_SEC);
+    ss = yamux_session_accept(P.sv.s);
+    assert_non_null(ss);
+    th_pump(&P);
+    th_advance(&P, 3600 * TH_SEC);
+    assert_false(yamux_session_is_closed(P.c.s));
+    assert_int_equal(yamux_session_next_deadline(P.c.s), UINT64_MAX);
+}
+
+static void test_close_timeout(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    assert_int_equal(yamux_stream_close_write(cs), YAMUX_OK);
+    th_pump(&P);
+    th_advance(&P, 299 * TH_SEC);
+    assert_int_equal(yamux_stream_error(cs), 0);
+    th_advance(&P, TH_SEC);
+    assert_int_equal(yamux_stream_error(cs), YAMUX_ETIMEOUT);
+    th_pump(&P);
+    assert_int_equal(th_count(&P.c, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_RST), 1);
+    assert_true(th_track(ss)->events & YAMUX_EV_RESET);
+    assert_int_equal(yamux_stream_write(ss, "x", 1), YAMUX_ERESET);
+    yamux_stream_release(cs);
+    yamux_stream_release(ss);
+    assert_int_equal(yamux_session_num_streams(P.c.s), 0);
+    assert_int_equal(yamux_session_num_streams(P.sv.s), 0);
+}
+
+static void test_close_before_ack(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs;
+    assert_int_equal(yamux_session_open(P.c.s, &cs), YAMUX_OK);
+    assert_int_equal(yamux_stream_write(cs, "early", 5), 5);
+    assert_int_equal(yamux_stream_close_write(cs), YAMUX_OK);
+    th_pump(&P);
+    yamux_stream *ss = yamux_session_accept(P.sv.s);
+    assert_non_null(ss);
+    char buf[8];
+    assert_int_equal(yamux_stream_read(ss, buf, sizeof buf), 5);
+    assert_memory_equal(buf, "early", 5);
+    assert_int_equal(yamux_stream_read(ss, buf, sizeof buf), 0);
+    assert_int_equal(yamux_stream_close_write(ss), YAMUX_OK);
+    th_pump(&P);
+    assert_int_equal(yamux_stream_read(cs, buf, sizeof buf), 0);
+    assert_int_equal(yamux_stream_error(cs), YAMUX_ECLOSED);
+    yamux_stream_release(cs);
+    yamux_stream_release(ss);
+    assert_int_equal(yamux_session_num_streams(P.c.s), 0);
+}
+
+static void test_goaway(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs, *ss, *late;
+    open_pair(&cs, &ss);
+    assert_int_equal(yamux_session_go_away(P.sv.s), YAMUX_OK);
+    P.sv.blocked = 1; /* the client opens before it hears of the GoAway */
+    assert_int_equal(yamux_session_open(P.c.s, &late), YAMUX_OK);
+    th_track(late);
+    th_pump(&P);
+    assert_null(yamux_session_accept(P.sv.s));
+    P.sv.blocked = 0;
+    th_pump(&P);
+    assert_int_equal(P.c.goaways, 1);
+    assert_true(yamux_session_remote_goaway(P.c.s));
+    assert_true(th_track(late)->events & YAMUX_EV_RESET);
+    assert_int_equal(yamux_stream_write(late, "x", 1), YAMUX_ERESET);
+    yamux_stream *again;
+    assert_int_equal(yamux_session_open(P.c.s, &again), YAMUX_EGOAWAY);
+    /* the existing stream goes on both ways */
+    transfer(cs, ss, 1u << 20, 8192);
+    transfer(ss, cs, 1u << 20, 8192);
+    const yamux_frame *f = th_last(&P.sv, YAMUX_TYPE_GO_AWAY);
+    assert_non_null(f);
+    assert_int_equal(f->length, YAMUX_GOAWAY_NORMAL);
+    assert_false(yamux_session_is_closed(P.c.s));
+    assert_false(yamux_session_is_closed(P.sv.s));
+}
+
+static void test_session_close(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    assert_int_equal(yamux_stream_write(cs, "abc", 3), 3);
+    th_pump(&P);
+    yamux_session_close(P.c.s);
+    assert_int_equal(P.c.closed, 1);
+    assert_int_equal(P.c.close_err, 0);
+    assert_true(th_track(cs)->events & YAMUX_EV_CLOSED);
+    assert_int_equal(yamux_stream_write(cs, "x", 1), YAMUX_ESHUTDOWN);
+    th_pump(&P);
+    assert_int_equal(P.sv.goaways, 1);
+    yamux_session_close(P.c.s); /* idempotent */
+    assert_int_equal(P.c.closed, 1);
+    /* the server's stream keeps what it received; the transport then ends */
+    yamux_session_recv_eof(P.sv.s);
+    assert_int_equal(P.sv.close_err, YAMUX_EEOF);
+    char buf[8];
+    assert_int_equal(yamux_stream_read(ss, buf, sizeof buf), 3);
+    assert_int_equal(yamux_stream_read(ss, buf, sizeof buf), YAMUX_EEOF);
+}
+
+/* Data delivered before the session ends stays readable, and a FIN before it still reads as
+ * a clean end of stream. */
+static void test_half_close_then_shutdown(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    assert_int_equal(yamux_stream_write(cs, "complete", 8), 8);
+    assert_int_equal(yamux_stream_close_write(cs), YAMUX_OK);
+    th_pump(&P);
+    yamux_session_close(P.sv.s);
+    char buf[16];
+    assert_int_equal(yamux_stream_read(ss, buf, sizeof buf), 8);
+    assert_int_equal(yamux_stream_read(ss, buf, sizeof buf), 0);
+    assert_int_equal(yamux_stream_write(ss, "x", 1), YAMUX_ESHUTDOWN);
+}
+
+static void echo_all(th_side *side, yamux_stream **streams, size_t n) {
+    uint8_t buf[65536];
+    for (size_t i = 0; i < n; i++) {
+        ptrdiff_t k;
+        while ((k = yamux_stream_read(streams[i], buf, sizeof buf)) > 0)
+            assert_int_equal(yamux_stream_write(streams[i], buf, (size_t)k), k);
+        if (k == 0 && !th_track(streams[i])->count) continue;
+        if (k == 0) yamux_stream_close_write(streams[i]);
+    }
+    (void)side;
+}
+
+static void test_many_streams(void **state) {
+    (void)state;
+    enum { N = 1000 };
+    th_init(&P, NULL, NULL);
+    static yamux_stream *cs[N], *ss[N];
+    static uint64_t got[N];
+    uint8_t buf[4096];
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(yamux_session_open(P.c.s, &cs[i]), YAMUX_OK);
+        size_t len = 100 + (size_t)i * 3;
+        for (size_t k = 0; k < len; k++)
+            buf[k] = th_byte(k, (uint32_t)i);
+        assert_int_equal(yamux_stream_write(cs[i], buf, len), (ptrdiff_t)len);
+        assert_int_equal(yamux_stream_close_write(cs[i]), YAMUX_OK);
+        got[i] = 0;
+    }
+    size_t accepted = 0;
+    for (int round = 0; round < 100000; round++) {
+        size_t moved = th_step(&P);
+        yamux_stream *st;
+        while ((st = yamux_session_accept(P.sv.s)) != NULL)
+            ss[accepted++] = th_track(st) ? st : st;
+        /* echo every accepted stream */
+        for (size_t i = 0; i < accepted; i++) {
+            ptrdiff_t k;
+            while ((k = yamux_stream_read(ss[i], buf, sizeof buf)) > 0)
+                assert_int_equal(yamux_stream_write(ss[i], buf, (size_t)k), k);
+            if (k == 0) yamux_stream_close_write(ss[i]);
+        }
+        int done = 1;
+        for (int i = 0; i < N; i++) {
+            ptrdiff_t k;
+            while ((k = yamux_stream_read(cs[i], buf, sizeof buf)) > 0) {
+                for (ptrdiff_t j = 0; j < k; j++)
+                    assert_int_equal(buf[j], th_byte(got[i] + (uint64_t)j, (uint32_t)i));
+                got[i] += (uint64_t)k;
+            }
+            if (k != 0) done = 0;
+        }
+        if (done) break;
+        assert_true(moved > 0 || accepted < N);
+    }
+    assert_int_equal(accepted, N);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(got[i], 100 + (uint64_t)i * 3);
+        assert_int_equal(yamux_stream_error(cs[i]), YAMUX_ECLOSED);
+        yamux_stream_release(cs[i]);
+        yamux_stream_release(ss[i]);
+    }
+    th_pump(&P);
+    assert_int_equal(yamux_session_num_streams(P.c.s), 0);
+    assert_int_equal(yamux_session_num_streams(P.sv.s), 0);
+    /* 256 SYNs at most were in flight without an ACK */
+    (void)echo_all;
+}
+
+static void test_many_streams_ping_pong(void **state) {
+    (void)state;
+    enum { N = 100, ROUNDS = 50 };
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs[N], *ss[N];
+    for (int i = 0; i < N; i++)
+        open_pair(&cs[i], &ss[i]);
+    char buf[64];
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < N; i++)
+            assert_int_equal(yamux_stream_write(cs[i], "ping", 4), 4);
+        th_pump(&P);
+        for (int i = 0; i < N; i++) {
+            assert_int_equal(yamux_stream_read(ss[i], buf, sizeof buf), 4);
+            assert_memory_equal(buf, "ping", 4);
+            assert_int_equal(yamux_stream_write(ss[i], "pong", 4), 4);
+        }
+        th_pump(&P);
+        for (int i = 0; i < N; i++) {
+            assert_int_equal(yamux_stream_read(cs[i], buf, sizeof buf), 4);
+            assert_memory_equal(buf, "pong", 4);
+        }
+    }
+}
+
+static void test_backlog_exceeded(void **state) {
+    (void)state;
+    yamux_config c = cfg();
+    c.max_inflight_opens = 1000;
+    th_init(&P, &c, NULL);
+    yamux_stream *cs[300];
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(yamux_session_open(P.c.s, &cs[i]), YAMUX_OK);
+        th_track(cs[i]);
+    }
+    th_pump(&P);
+    assert_int_equal(yamux_session_backlog(P.sv.s), 256);
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(!!(th_track(cs[i])->events & YAMUX_EV_RESET), i >= 256);
+    assert_int_equal(th_count(&P.sv, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_RST), 44);
+    /* refused streams are forgotten on both sides once released */
+    for (int i = 256; i < 300; i++)
+        yamux_stream_release(cs[i]);
+    assert_int_equal(yamux_session_num_streams(P.c.s), 256);
+    assert_int_equal(yamux_session_num_streams(P.sv.s), 256);
+}
+
+static void test_backlog_with_accept(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    for (int batch = 0; batch < 4; batch++) {
+        for (int i = 0; i < 100; i++) {
+            yamux_stream *st;
+            assert_int_equal(yamux_session_open(P.c.s, &st), YAMUX_OK);
+            th_track(st);
+        }
+        th_pump(&P);
+        while (yamux_session_accept(P.sv.s)) {
+        }
+        th_pump(&P);
+    }
+    assert_int_equal(th_count(&P.sv, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_RST), 0);
+    assert_int_equal(yamux_session_num_streams(P.sv.s), 400);
+}
+
+/* At most max_inflight_opens SYNs go out unacknowledged; the rest follow each ACK. */
+static void test_inflight_opens(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *st;
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(yamux_session_open(P.c.s, &st), YAMUX_OK);
+    th_pump(&P);
+    assert_int_equal(th_count(&P.c, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_SYN), 256);
+    for (int i = 0; i < 10; i++)
+        assert_non_null(yamux_session_accept(P.sv.s));
+    th_pump(&P);
+    assert_int_equal(th_count(&P.c, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_SYN), 266);
+}
+
+static void test_large_window(void **state) {
+    (void)state;
+    yamux_config c = cfg();
+    c.max_stream_window = 16u << 20;
+    c.stream_send_buffer = 16u << 20;
+    th_init(&P, &c, &c);
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    /* the SYN and the ACK announce the larger window as a delta */
+    const yamux_frame *syn = th_last(&P.c, YAMUX_TYPE_WINDOW_UPDATE);
+    assert_int_equal(syn->length, (16u << 20) - YAMUX_INITIAL_WINDOW);
+    assert_int_equal(yamux_stream_send_window(cs), 16u << 20);
+    /* 16 MiB flows without the reader reading */
+    uint8_t *big = malloc(16u << 20);
+    for (size_t k = 0; k < (16u << 20); k++)
+        big[k] = th_byte(k, 1);
+    assert_int_equal(yamux_stream_write(cs, big, 16u << 20), 16 << 20);
+    th_pump(&P);
+    assert_int_equal(yamux_stream_send_window(cs), 0);
+    assert_int_equal(yamux_stream_read_available(ss), 16u << 20);
+    assert_int_equal(yamux_stream_recv_window(ss), 0);
+    free(big);
+}
+
+static void test_partial_read_window_update(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    static uint8_t buf[YAMUX_INITIAL_WINDOW];
+    memset(buf, 7, sizeof buf);
+    assert_int_equal(yamux_stream_write(cs, buf, sizeof buf), (ptrdiff_t)sizeof buf);
+    th_pump(&P);
+    assert_int_equal(yamux_stream_send_window(cs), 0);
+    size_t updates = th_count(&P.sv, YAMUX_TYPE_WINDOW_UPDATE, 0);
+    /* less than half read: no update */
+    assert_int_equal(yamux_stream_read(ss, buf, 100000), 100000);
+    th_pump(&P);
+    assert_int_equal(th_count(&P.sv, YAMUX_TYPE_WINDOW_UPDATE, 0), updates);
+    assert_int_equal(yamux_stream_send_window(cs), 0);
+    /* past half: one update carrying everything consumed */
+    assert_int_equal(yamux_stream_read(ss, buf, 31072), 31072);
+    th_pump(&P);
+    assert_int_equal(th_count(&P.sv, YAMUX_TYPE_WINDOW_UPDATE, 0), updates + 1);
+    assert_int_equal(th_last(&P.sv, YAMUX_TYPE_WINDOW_UPDATE)->length, 131072);
+    assert_int_equal(yamux_stream_send_window(cs), 131072);
+}
+
+/* A writer blocked on a full window resumes as soon as the reader reads. */
+static void test_window_update_during_read(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    static uint8_t buf[1 << 16];
+    memset(buf, 1, sizeof buf);
+    for (;;) {
+        ptrdiff_t k = yamux_stream_write(cs, buf, sizeof buf);
+        if (k == YAMUX_EAGAIN) break;
+        th_pump(&P);
+    }
+    assert_int_equal(yamux_stream_send_window(cs), 0);
+    th_track(cs)->events = 0;
+    size_t total = 0;
+    ptrdiff_t k;
+    while ((k = yamux_stream_read(ss, buf, 4096)) > 0) {
+        total += (size_t)k;
+        th_pump(&P);
+    }
+    assert_true(total > YAMUX_INITIAL_WINDOW);
+    assert_true(th_track(cs)->events & YAMUX_EV_WRITABLE);
+}
+
+static void test_write_timeout(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    /* idle sessions never time out */
+    th_advance(&P, 3600 * TH_SEC);
+    assert_false(yamux_session_is_closed(P.c.s));
+    P.c.blocked = 1; /* the transport stops taking output */
+    assert_int_equal(yamux_stream_write(cs, "stuck", 5), 5);
+    th_advance(&P, 9 * TH_SEC);
+    assert_false(yamux_session_is_closed(P.c.s));
+    th_advance(&P, TH_SEC);
+    assert_true(yamux_session_is_closed(P.c.s));
+    assert_int_equal(P.c.close_err, YAMUX_EWRITE_TIMEOUT);
+}
+
+static void test_stream_reset(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs, *ss, *other_c, *other_s;
+    open_pair(&cs, &ss);
+    open_pair(&other_c, &other_s);
+    assert_int_equal(yamux_stream_write(cs, "before", 6), 6);
+    th_pump(&P);
+    assert_int_equal(yamux_stream_reset(cs), YAMUX_OK);
+    assert_int_equal(yamux_stream_write(cs, "x", 1), YAMUX_ERESET);
+    th_pump(&P);
+    char buf[16];
+    assert_true(th_track(ss)->events & YAMUX_EV_RESET);
+    assert_int_equal(yamux_stream_read(ss, buf, sizeof buf), YAMUX_ERESET);
+    assert_int_equal(yamux_stream_write(ss, "x", 1), YAMUX_ERESET);
+    assert_int_equal(yamux_stream_error(ss), YAMUX_ERESET);
+    yamux_stream_release(cs);
+    yamux_stream_release(ss);
+    /* the other stream is untouched */
+    transfer(other_c, other_s, 100000, 777);
+    assert_int_equal(yamux_session_num_streams(P.c.s), 1);
+    assert_int_equal(yamux_session_num_streams(P.sv.s), 1);
+}
+
+static void test_release_discards(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    static uint8_t buf[1 << 16];
+    memset(buf, 3, sizeof buf);
+    assert_int_equal(yamux_stream_write(cs, buf, sizeof buf), (ptrdiff_t)sizeof buf);
+    th_pump(&P);
+    yamux_stream_release(ss); /* unread data dropped, window given back, FIN sent */
+    th_pump(&P);
+    assert_int_equal(yamux_stream_read(cs, buf, sizeof buf), 0);
+    /* the writer can go on: what it sends is discarded and credited */
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(yamux_stream_write(cs, buf, sizeof buf), (ptrdiff_t)sizeof buf);
+        th_pump(&P);
+    }
+    assert_true(yamux_stream_send_window(cs) > 0);
+    assert_int_equal(yamux_stream_close_write(cs), YAMUX_OK);
+    th_pump(&P);
+    assert_int_equal(yamux_session_num_streams(P.sv.s), 0);
+    yamux_stream_release(cs);
+    assert_int_equal(yamux_session_num_streams(P.c.s), 0);
+}
+
+static void test_stream_limits(void **state) {
+    (void)state;
+    yamux_config sc = cfg();
+    sc.max_streams = 10;
+    th_init(&P, NULL, &sc);
+    yamux_stream *st;
+    for (int i = 0; i < 12; i++) {
+        assert_int_equal(yamux_session_open(P.c.s, &st), YAMUX_OK);
+        th_track(st);
+    }
+    th_pump(&P);
+    assert_int_equal(yamux_session_num_streams(P.sv.s), 10);
+    assert_int_equal(th_count(&P.sv, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_RST), 2);
+    /* the bound covers both directions */
+    assert_int_equal(yamux_session_open(P.sv.s, &st), YAMUX_ELIMIT);
+}
+
+static void test_memory_bound(void **state) {
+    (void)state;
+    yamux_config sc = cfg();
+    sc.max_recv_memory = 3 * YAMUX_INITIAL_WINDOW;
+    sc.max_stream_window = 1u << 20;
+    th_init(&P, NULL, &sc);
+    yamux_stream *st;
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(yamux_session_open(P.c.s, &st), YAMUX_OK);
+    th_pump(&P);
+    /* three fit the budget (their windows cannot grow beyond it), the fourth is refused */
+    assert_int_equal(yamux_session_num_streams(P.sv.s), 3);
+    assert_int_equal(th_count(&P.sv, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_RST), 1);
+    while ((st = yamux_session_accept(P.sv.s)) != NULL) {
+    }
+    th_pump(&P);
+    assert_int_equal(yamux_session_recv_memory(P.sv.s), 3 * YAMUX_INITIAL_WINDOW);
+    assert_int_equal(yamux_session_open(P.sv.s, &st), YAMUX_ELIMIT);
+}
+
+static void test_autotune(void **state) {
+    (void)state;
+    yamux_config c = cfg();
+    c.window_autotune = 1;
+    c.max_stream_window = 4u << 20;
+    th_init(&P, &c, &c);
+    th_pump(&P); /* the RTT probes */
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    assert_int_equal(yamux_stream_send_window(cs), YAMUX_INITIAL_WINDOW);
+    transfer(cs, ss, 32u << 20, 65536);
+    /* consumed within an RTT: the window doubled up to the maximum (what the peer holds is
+     * never less than half the window) */
+    assert_true(yamux_stream_recv_window(ss) + yamux_stream_read_available(ss) >= (2u << 20));
+    assert_true(yamux_session_recv_memory(P.sv.s) == (4u << 20));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_open_accept_ids, teardown),
         cmocka_unit_test_teardown(test_small_data_and_half_close, teardown),
         cmocka_unit_test_teardown(test_large_data, teardown),
         cmocka_unit_test_teardown(test_one_byte_splits, teardown),
+        cmocka_unit_test_teardown(test_ping, teardown),
+        cmocka_unit_test_teardown(test_ping_timeout, teardown),
+        cmocka_unit_test_teardown(test_keepalive, teardown),
+        cmocka_unit_test_teardown(test_keepalive_busy_peer, teardown),
+        cmocka_unit_test_teardown(test_open_timeout, teardown),
+        cmocka_unit_test_teardown(test_open_acked_in_time, teardown),
+        cmocka_unit_test_teardown(test_close_timeout, teardown),
+        cmocka_unit_test_teardown(test_close_before_ack, teardown),
+        cmocka_unit_test_teardown(test_goaway, teardown),
+        cmocka_unit_test_teardown(test_session_close, teardown),
+        cmocka_unit_test_teardown(test_half_close_then_shutdown, teardown),
+        cmocka_unit_test_teardown(test_many_streams, teardown),
+        cmocka_unit_test_teardown(test_many_streams_ping_pong, teardown),
+        cmocka_unit_test_teardown(test_backlog_exceeded, teardown),
+        cmocka_unit_test_teardown(test_backlog_with_accept, teardown),
+        cmocka_unit_test_teardown(test_inflight_opens, teardown),
+        cmocka_unit_test_teardown(test_large_window, teardown),
+        cmocka_unit_test_teardown(test_partial_read_window_update, teardown),
+        cmocka_unit_test_teardown(test_window_update_during_read, teardown),
+        cmocka_unit_test_teardown(test_write_timeout, teardown),
+        cmocka_unit_test_teardown(test_stream_reset, teardown),
+        cmocka_unit_test_teardown(test_release_discards, teardown),
+        cmocka_unit_test_teardown(test_stream_limits, teardown),
+        cmocka_unit_test_teardown(test_memory_bound, teardown),
+        cmocka_unit_test_teardown(test_autotune, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
