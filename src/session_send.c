@@ -2,8 +2,8 @@
  *
  * Frames are built lazily, when the caller asks for output, into a bounded ring. Order of
  * priority when building the next frame: GoAway, session control frames (ping answers,
- * refusals), our pings, per-stream control frames (SYN, ACK, window updates, FIN without
- * data, RST), then data frames from the streams round-robin, at most max_frame_payload each.
+ * refusals), our pings, per-stream control frames (SYN, ACK, window updates, FIN,
+ * RST), then data frames from the streams round-robin, at most max_frame_payload each.
  * So pings and window updates never wait behind more than one data frame per stream. */
 #include <string.h>
 
@@ -75,21 +75,19 @@ static void produce_data(yamux_session *s, yamux_stream *st) {
     uint32_t n = st->send_window;
     if (n > s->cfg.max_frame_payload) n = s->cfg.max_frame_payload;
     if (n > pending) n = (uint32_t)pending;
-    uint16_t flags = 0;
-    if (st->fin_requested && !st->fin_sent && n == pending) {
-        flags |= YAMUX_FLAG_FIN;
-        st->fin_sent = 1;
-    }
-    yx_out_frame *f = out_push(s, YAMUX_TYPE_DATA, flags, st->id, n);
+    yx_out_frame *f = out_push(s, YAMUX_TYPE_DATA, 0, st->id, n);
     f->payload = n;
     f->st = st;
     f->abs_off = st->sendq_base + st->send_committed;
     st->send_committed += n;
     st->send_window -= n;
+    /* FIN goes in a window update of its own after the last data, as hashicorp and go-yamux
+     * send it: both apply a FIN before the payload it rides on, so their readers can see the
+     * end of stream before the data. */
+    if (st->fin_requested && n == pending) yx_stream_queue_ctrl(st);
     /* Round robin: go to the back of the list if there is more to send. */
     yx_list_remove(&st->data_link);
     yx_stream_update_data(st);
-    if (flags & YAMUX_FLAG_FIN) yx_stream_finish_check(st);
 }
 
 /* Builds the next frame into the ring; returns 0 when there is nothing to build. */

@@ -1,0 +1,51 @@
+/* yamux over libuv: runs a yamux session on any uv_stream_t (TCP, pipe, tty).
+ *
+ * Reads drive the engine; its output is written with uv_try_write/uv_write straight from the
+ * session's buffers, one write in flight at a time, so the engine stops producing while the
+ * socket is saturated; a uv_timer follows yamux_session_next_deadline(). When the session ends
+ * (yamux_uv_close(), a protocol error, the peer closing), the binding flushes the final GoAway,
+ * shuts the transport down and closes every handle, then calls `on_closed`; after it returns
+ * the session, its streams and the binding are freed.
+ *
+ * Session callbacks are forwarded with the `user_data` given here; on_send_ready is the
+ * binding's own and is not forwarded. Call everything from the loop's thread. */
+#ifndef YAMUX_UV_H
+#define YAMUX_UV_H
+
+#include <uv.h>
+
+#include "yamux/session.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct yamux_uv yamux_uv;
+
+/** Called once the transport is closed; `err` is the session's end (0: clean). */
+typedef void (*yamux_uv_closed_cb)(yamux_uv *u, int err, void *user_data);
+
+/** Starts a session over `stream`, which must be open and readable; the binding owns it from
+ * now on and closes it at the end. Returns 0, YAMUX_EINVAL, YAMUX_ENOMEM or YAMUX_ETRANSPORT
+ * (reading could not start). On failure the stream is left to the caller. */
+int yamux_uv_new(yamux_uv **out, uv_loop_t *loop, uv_stream_t *stream, int is_client,
+                 const yamux_config *cfg, const yamux_callbacks *cb, yamux_uv_closed_cb on_closed,
+                 void *user_data);
+
+/** The session, to open, accept and use streams. */
+yamux_session *yamux_uv_session(const yamux_uv *u);
+
+/** The binding driving a session created by yamux_uv_new(). */
+yamux_uv *yamux_uv_from_session(const yamux_session *s);
+
+/** The user_data given to yamux_uv_new(). */
+void *yamux_uv_user_data(const yamux_uv *u);
+
+/** Ends the session (GoAway 0) and closes the transport once the GoAway is written.
+ * `on_closed` follows. Idempotent. */
+void yamux_uv_close(yamux_uv *u);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
