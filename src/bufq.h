@@ -9,8 +9,9 @@
 
 #include "yamux/session.h"
 
-/** Bytes per chunk allocation, header included. */
-#define YX_CHUNK_ALLOC 16384u
+/** Data bytes per chunk: a power of two, so that frames of max_frame_payload bytes (16 KiB
+ * by default) fill chunks exactly. */
+#define YX_CHUNK_CAP 16384u
 
 typedef struct yx_chunk {
     struct yx_chunk *next;
@@ -19,7 +20,8 @@ typedef struct yx_chunk {
     uint8_t data[];
 } yx_chunk;
 
-#define YX_CHUNK_CAP ((uint32_t)(YX_CHUNK_ALLOC - offsetof(yx_chunk, data)))
+/** Bytes per chunk allocation, header included. */
+#define YX_CHUNK_ALLOC (offsetof(yx_chunk, data) + YX_CHUNK_CAP)
 
 typedef struct yx_pool {
     yamux_allocator alloc;

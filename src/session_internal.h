@@ -20,7 +20,7 @@
 /* Remote stream ids remembered below the highest seen, to catch reuse (bits). */
 #define YX_SEEN_BITS 512u
 /* Spare chunks kept by the pool. */
-#define YX_POOL_SPARE 64u
+#define YX_POOL_SPARE 256u
 
 enum yx_session_state {
     YX_ALIVE = 0, /* running (possibly after a GoAway either way) */

@@ -98,8 +98,13 @@ static void pump_write(pstream *ps) {
     while (!ps->write_done && ps->sent < ps->limit) {
         uint64_t n = ps->limit - ps->sent;
         if (n > c->o->write_size) n = c->o->write_size;
-        peer_pattern_fill(wbuf, (size_t)n, yamux_stream_id(ps->st), ps->sent);
-        ptrdiff_t w = yamux_stream_write(ps->st, wbuf, (size_t)n);
+        size_t avail;
+        const uint8_t *src = peer_pattern_at(yamux_stream_id(ps->st), ps->sent, &avail);
+        if (n > avail) { /* only for writes larger than the table's period */
+            peer_pattern_fill(wbuf, (size_t)n, yamux_stream_id(ps->st), ps->sent);
+            src = wbuf;
+        }
+        ptrdiff_t w = yamux_stream_write(ps->st, src, (size_t)n);
         if (w == YAMUX_EAGAIN) return;
         if (w < 0) {
             ps->write_done = 1;
