@@ -278,6 +278,11 @@ ptrdiff_t yamux_session_recv(yamux_session *s, const uint8_t *data, size_t len) 
     return ret;
 }
 
+void yamux_session_abort(yamux_session *s, int err) {
+    if (s->state != YX_ENDED) yx_session_end(s, err < 0 ? err : YAMUX_ETRANSPORT, -1);
+    yx_session_dispatch(s);
+}
+
 void yamux_session_recv_eof(yamux_session *s) {
     if (s->state != YX_ENDED) yx_session_fail(s, YAMUX_EEOF);
     yx_session_dispatch(s);

@@ -93,7 +93,9 @@ void yx_stream_finish_check(yamux_stream *st) {
 void yx_stream_do_reset(yamux_stream *st, int err, int send_rst) {
     yamux_session *s = st->session;
     if (st->reset) return;
-    int peer_knows = !st->outbound || st->syn_sent || (st->pending_flags & YAMUX_FLAG_SYN);
+    /* A SYN still pending has not gone out: the peer never hears of the stream, and a RST
+     * for an id it never saw would be a protocol error there. */
+    int peer_knows = !st->outbound || st->syn_sent;
     st->reset = 1;
     st->err = err;
     st->pending_flags = 0;
@@ -195,12 +197,20 @@ static uint32_t grow_target(yamux_stream *st, uint32_t want) {
     return (uint32_t)grow;
 }
 
+/* Receive memory the stream already answers for: window still granted, bytes buffered, and
+ * bytes of the frame being received that are counted out of the window but not buffered yet
+ * (granting them again would let the peer overrun the target). */
+static uint64_t recv_credit(const yamux_stream *st) {
+    const yamux_session *s = st->session;
+    return (uint64_t)st->recv_window + st->recvq.len + (s->rx_st == st ? s->rx_left : 0);
+}
+
 /* The window delta to announce now (hashicorp's rule: once the application has consumed at
  * least half the window), or 0. `force` announces whatever is due, for SYN/ACK frames. */
 uint32_t yx_stream_window_delta(yamux_stream *st, int force) {
     yamux_session *s = st->session;
     if (!s->cfg.window_autotune) grow_target(st, s->cfg.max_stream_window);
-    uint64_t credit = (uint64_t)st->recv_window + st->recvq.len;
+    uint64_t credit = recv_credit(st);
     uint32_t delta = credit < st->recv_target ? (uint32_t)(st->recv_target - credit) : 0;
     if (!force && delta < st->recv_target / 2) return 0;
     /* Autotune: a window consumed in under a few round trips limits throughput: double it. */
@@ -217,7 +227,7 @@ uint32_t yx_stream_window_delta(yamux_stream *st, int force) {
 /* Data left the receive buffer (read, or discarded): announce the window when due. */
 void yx_stream_recv_consumed(yamux_stream *st) {
     if (st->remote_fin || st->reset || st->session->state != YX_ALIVE) return;
-    uint64_t credit = (uint64_t)st->recv_window + st->recvq.len;
+    uint64_t credit = recv_credit(st);
     if (credit < st->recv_target && st->recv_target - credit >= st->recv_target / 2)
         yx_stream_queue_ctrl(st);
 }
@@ -312,6 +322,8 @@ void yamux_stream_consume(yamux_stream *st, size_t n) {
 size_t yamux_stream_read_available(const yamux_stream *st) {
     return st->recvq.len;
 }
+
+size_t yamux_stream_unsent(const yamux_stream *st) { return st->sendq.len; }
 
 int yamux_stream_at_eof(const yamux_stream *st) {
     return st->remote_fin && st->recvq.len == 0;

@@ -160,6 +160,7 @@ void th_destroy(th_pair *p) {
     yamux_session_free(p->sv.s);
     free(p->c.pending);
     free(p->sv.pending);
+    p->c.pending = p->sv.pending = NULL;
     p->c.s = p->sv.s = NULL;
     assert_int_equal(th_allocated(), 0);
 }

@@ -266,6 +266,26 @@ static void test_open_timeout(void **state) {
     assert_int_equal(P.sv.goaways, 1);
 }
 
+/* Streams opened before the first tick count their timeouts from the first tick. */
+static void test_open_before_clock(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL); /* only for the teardown */
+    yamux_config c = cfg();
+    yamux_session *s;
+    assert_int_equal(yamux_session_new(&s, 1, &c, NULL, NULL), YAMUX_OK);
+    yamux_stream *st;
+    assert_int_equal(yamux_session_open(s, &st), YAMUX_OK);
+    assert_int_equal(yamux_stream_close_write(st), YAMUX_OK);
+    yamux_session_tick(s, 5000 * TH_SEC);
+    assert_false(yamux_session_is_closed(s));
+    uint8_t out[64];
+    assert_int_equal(yamux_session_send(s, out, sizeof out), YAMUX_HEADER_SIZE); /* SYN+FIN */
+    assert_int_equal(yamux_session_next_deadline(s), 5075 * TH_SEC);
+    yamux_session_tick(s, 5075 * TH_SEC);
+    assert_int_equal(yamux_session_error(s), YAMUX_EOPEN_TIMEOUT);
+    yamux_session_free(s);
+}
+
 static void test_open_acked_in_time(void **state) {
     (void)state;
     th_init(&P, NULL, NULL);
@@ -747,6 +767,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_keepalive, teardown),
         cmocka_unit_test_teardown(test_keepalive_busy_peer, teardown),
         cmocka_unit_test_teardown(test_open_timeout, teardown),
+        cmocka_unit_test_teardown(test_open_before_clock, teardown),
         cmocka_unit_test_teardown(test_open_acked_in_time, teardown),
         cmocka_unit_test_teardown(test_close_timeout, teardown),
         cmocka_unit_test_teardown(test_close_before_ack, teardown),

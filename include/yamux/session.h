@@ -150,6 +150,11 @@ ptrdiff_t yamux_session_recv(yamux_session *s, const uint8_t *data, size_t len);
  * was already closing. Streams keep what they received. */
 void yamux_session_recv_eof(yamux_session *s);
 
+/** Tells the session its transport failed with `err` (a yamux_error such as
+ * YAMUX_ETRANSPORT): the session ends with it, sending nothing more. Streams keep what they
+ * received. No effect once the session ended. */
+void yamux_session_abort(yamux_session *s, int err);
+
 /** Hands out the next output: fills up to `*iovcnt` entries of `iov`, sets `*iovcnt` to the
  * number filled and returns the byte count (0 when there is nothing to send now). At most
  * `max_bytes` are handed out (0 means no limit). Each byte is handed out once; the memory
@@ -236,6 +241,10 @@ void *yamux_stream_user_data(const yamux_stream *st);
  * when the send buffer is full (wait for YAMUX_EV_WRITABLE), YAMUX_ECLOSED after
  * yamux_stream_close_write(), YAMUX_ERESET, or the session's error. `len` 0 returns 0. */
 ptrdiff_t yamux_stream_write(yamux_stream *st, const void *buf, size_t len);
+
+/** Bytes written and not yet taken by the transport (queued, or handed out and not reported
+ * written). */
+size_t yamux_stream_unsent(const yamux_stream *st);
 
 /** Bytes yamux_stream_write() would accept now. */
 size_t yamux_stream_write_space(const yamux_stream *st);

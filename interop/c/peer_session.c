@@ -23,6 +23,7 @@ typedef struct pstream {
     int write_done; /* FIN or RST issued */
     int finished;   /* verified (or failed) */
     int reset_by_us;
+    int reset_pending; /* --reset-after: reset once what was written has left */
 } pstream;
 
 struct pconn {
@@ -40,14 +41,20 @@ struct pconn {
     uint64_t idle_opened, idle_established, idle_done;
     int idle_printed;
     int has_work, goaway_sent, closing;
+    int starting; /* still issuing the opens: not done yet, whatever the events say */
     int err;
     uv_timer_t delay_timer;
     int delay_timer_on;
+    uv_idle_t reset_check; /* resets streams whose written bytes have left */
+    int resets_pending;
+    uv_timer_t drain_timer; /* work done: waiting for the last streams to finish */
+    int handles;            /* our uv handles still open */
 };
 
 static uint8_t *wbuf; /* one write buffer shared by every stream (single thread) */
 
 static void check_done(pconn *c);
+static void on_drain(uv_timer_t *t);
 
 /* ---- stream list --------------------------------------------------------------------------- */
 
@@ -92,6 +99,8 @@ static void finish(pstream *ps, int ok, const char *why) {
     }
 }
 
+static void on_reset_check(uv_idle_t *h);
+
 static void pump_write(pstream *ps) {
     pconn *c = ps->c;
     if (ps->idle && !c->idle_printed) return; /* idle streams wait for the RSS reading */
@@ -117,8 +126,9 @@ static void pump_write(pstream *ps) {
     if (ps->write_done) return;
     ps->write_done = 1;
     if (c->o->reset_after >= 0 && !ps->idle) {
-        ps->reset_by_us = 1;
-        yamux_stream_reset(ps->st);
+        /* "reset after writing BYTES": let them leave first, the reset would drop them */
+        ps->reset_pending = 1;
+        if (c->resets_pending++ == 0) uv_idle_start(&c->reset_check, on_reset_check);
     } else {
         yamux_stream_close_write(ps->st);
     }
@@ -265,9 +275,9 @@ static void on_close(yamux_session *s, int err, void *ud) {
     if (err) fprintf(stderr, "yamux-peer: session ended: %s\n", yamux_strerror(err));
 }
 
-static void on_delay_closed(uv_handle_t *h) {
+static void on_handle_closed(uv_handle_t *h) {
     pconn *c = h->data;
-    free(c);
+    if (--c->handles == 0) free(c);
 }
 
 static int protocol_error(int err) {
@@ -293,15 +303,17 @@ static void on_closed(yamux_uv *u, int err, void *ud) {
     else if (c->verify_failed || (c->has_work && unfinished))
         status = EXIT_VERIFY;
     c->done(status, c->ud);
-    if (c->delay_timer_on) uv_timer_stop(&c->delay_timer);
-    uv_close((uv_handle_t *)&c->delay_timer, on_delay_closed);
+    c->handles = 3;
+    uv_close((uv_handle_t *)&c->delay_timer, on_handle_closed);
+    uv_close((uv_handle_t *)&c->drain_timer, on_handle_closed);
+    uv_close((uv_handle_t *)&c->reset_check, on_handle_closed);
 }
 
 /* Our work is over once every stream we opened is verified, every ping answered and the idle
  * streams are done; then GoAway if asked, and close when no stream is left. */
 static void check_done(pconn *c) {
     const peer_opts *o = c->o;
-    if (c->closing || !c->has_work || yamux_session_is_closed(c->s)) return;
+    if (c->starting || c->closing || !c->has_work || yamux_session_is_closed(c->s)) return;
     if (o->idle && !c->idle_printed && c->idle_established == c->idle_opened) {
         c->idle_printed = 1;
         printf("idle %llu %llu\n", (unsigned long long)c->idle_opened,
@@ -317,10 +329,31 @@ static void check_done(pconn *c) {
         c->goaway_sent = 1;
         yamux_session_go_away(c->s);
     }
-    if (yamux_session_num_streams(c->s) > 0) return;
+    if (yamux_session_num_streams(c->s) > 0) {
+        /* Released streams finish on their own (data, FIN, RST still to go out) and tell
+         * nobody: look again shortly, as the Go peers poll NumStreams. */
+        if (!uv_is_active((uv_handle_t *)&c->drain_timer))
+            uv_timer_start(&c->drain_timer, on_drain, 2, 2);
+        return;
+    }
+    uv_timer_stop(&c->drain_timer);
     c->closing = 1;
     yamux_uv_close(c->u);
 }
+
+static void on_reset_check(uv_idle_t *h) {
+    pconn *c = h->data;
+    for (pstream *ps = c->head.next, *nx; ps != &c->head; ps = nx) {
+        nx = ps->next;
+        if (!ps->reset_pending || yamux_stream_unsent(ps->st) > 0) continue;
+        ps->reset_pending = 0;
+        ps->reset_by_us = 1;
+        if (--c->resets_pending == 0) uv_idle_stop(&c->reset_check);
+        yamux_stream_reset(ps->st); /* may release ps through on_stream */
+    }
+}
+
+static void on_drain(uv_timer_t *t) { check_done(t->data); }
 
 static void on_delay(uv_timer_t *t) {
     pconn *c = t->data;
@@ -364,16 +397,23 @@ int peer_session_start(uv_loop_t *loop, uv_stream_t *conn, int is_client, const 
     c->s = yamux_uv_session(c->u);
     uv_timer_init(loop, &c->delay_timer);
     c->delay_timer.data = c;
+    uv_idle_init(loop, &c->reset_check);
+    c->reset_check.data = c;
+    uv_timer_init(loop, &c->drain_timer);
+    c->drain_timer.data = c;
     if (o->read_delay_ms) {
         uv_timer_start(&c->delay_timer, on_delay, o->read_delay_ms, o->read_delay_ms);
         c->delay_timer_on = 1;
     }
 
     uint64_t rng = o->random_seed;
+    c->starting = 1;
     for (uint64_t i = 0; i < o->open; i++) {
         yamux_stream *s;
-        if (yamux_session_open(c->s, &s) != YAMUX_OK) {
-            fprintf(stderr, "yamux-peer: open stream %llu failed\n", (unsigned long long)i);
+        r = yamux_session_open(c->s, &s);
+        if (r != YAMUX_OK) {
+            fprintf(stderr, "yamux-peer: open stream %llu: %s\n", (unsigned long long)i,
+                    yamux_strerror(r));
             c->verify_failed = 1;
             break;
         }
@@ -401,6 +441,7 @@ int peer_session_start(uv_loop_t *loop, uv_stream_t *conn, int is_client, const 
         c->idle_opened++;
         st->streams_opened++;
     }
+    c->starting = 0;
     next_ping(c);
     check_done(c);
     return YAMUX_OK;
