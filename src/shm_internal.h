@@ -1,0 +1,32 @@
+/* Internal state of the shmq binding, shared by shm.c and block.c. */
+#ifndef YX_SHM_INTERNAL_H
+#define YX_SHM_INTERNAL_H
+
+#include "yamux/shm.h"
+
+#define YX_SHM_PINGS 16
+
+typedef struct yx_shm_ping {
+    uint32_t opaque;
+    int status; /* 1: pending */
+    uint64_t rtt;
+} yx_shm_ping;
+
+struct yamux_shm {
+    shmq q;
+    yamux_session *s;
+    yamux_callbacks app;
+    void *user_data;
+    size_t mtu;
+    uint8_t *hold; /* input the session could not take yet (at most one packet) */
+    size_t hold_len, hold_off;
+    int out_blocked; /* output waits for ring space */
+    int queue_dead;  /* the queue ended (closed by either side, peer dead, corrupt) */
+    int qerr;
+    yx_shm_ping pings[YX_SHM_PINGS];
+};
+
+/* Records a ping answer for yamux_block_ping(). */
+void yx_shm_ping_record(yamux_shm *b, uint32_t opaque, int status, uint64_t rtt);
+
+#endif

@@ -1,0 +1,102 @@
+/* shmq internals shared by shmq.c (region, state, liveness), shmq_ring.c (data path),
+ * shmq_poll.c (readiness, waits) and shmq_wait.c (platform wait/wake/clock). */
+#ifndef YAMUX_SHMQ_INTERNAL_H
+#define YAMUX_SHMQ_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "yamux/shmq.h"
+#include "yamux/shmq_layout.h"
+
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "shmq needs lock-free 32-bit atomics");
+_Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t), "atomic words must be plain words");
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "shmq layout version 1 is little-endian only"
+#endif
+
+/* Every shared word is accessed through these, never through a plain dereference. */
+typedef _Atomic uint32_t shmq_word;
+#define SW(p)               ((shmq_word *)(void *)(p))
+#define LOAD_RELAXED(p)     atomic_load_explicit(SW(p), memory_order_relaxed)
+#define LOAD_ACQUIRE(p)     atomic_load_explicit(SW(p), memory_order_acquire)
+#define STORE_RELAXED(p, v) atomic_store_explicit(SW(p), (v), memory_order_relaxed)
+#define STORE_RELEASE(p, v) atomic_store_explicit(SW(p), (v), memory_order_release)
+#define FENCE_SEQ_CST()     atomic_thread_fence(memory_order_seq_cst)
+
+static inline uint32_t *shmq__word(unsigned char *base, uint32_t off) {
+    return (uint32_t *)(void *)(base + off);
+}
+
+/* Size of the record holding a payload of `len` bytes (len <= mtu, so no overflow). */
+static inline uint32_t shmq__rec_size(uint32_t len) {
+    return (SHMQ_REC_HDR + len + (SHMQ_REC_ALIGN - 1)) & ~(SHMQ_REC_ALIGN - 1);
+}
+
+static inline void shmq__cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ __volatile__("yield");
+#else
+    atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+/* ---- shmq_wait.c: platform ---- */
+
+/* Sleeps while *word == expect, at most timeout_ns (>= 0). Returns after a wake-up, a value
+ * change, a timeout or a signal: the caller re-checks its condition either way. */
+void shmq__futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns);
+/* Wakes every thread sleeping on `word` (in any process mapping it). */
+void shmq__futex_wake(uint32_t *word);
+/* Monotonic clock in nanoseconds. */
+int64_t shmq__now_ns(void);
+/* This process's id, or 0 where there is none (wasm). */
+int32_t shmq__self_pid(void);
+/* 0 when process `pid` (> 0) certainly no longer exists, 1 otherwise. */
+int shmq__pid_alive(int32_t pid);
+
+/* ---- shmq.c: state and liveness ---- */
+
+/* Records a sticky error (the first one wins) and returns it. */
+int shmq__fail(shmq *q, int err);
+/* Handles a change of the peer's state word: latch, close, reset. 0 or a negative error. */
+int shmq__peer_changed(shmq *q, uint32_t st);
+
+/* Synchronises with the peer's state word; cheap when it did not change. Sets q->peer_end
+ * on close. Returns 0 or a sticky negative error (reset, corruption). */
+static inline int shmq__peer_sync(shmq *q) {
+    uint32_t st = LOAD_ACQUIRE(q->peer_state_w);
+    if (st == q->peer_state) return SHMQ_OK;
+    return shmq__peer_changed(q, st);
+}
+
+/* The first error that forbids using the queue at all (sticky, or this side closed). */
+static inline int shmq__usable(const shmq *q) {
+    if (q->err) return q->err;
+    if (q->closed) return SHMQ_ECLOSED;
+    return SHMQ_OK;
+}
+
+/* After publishing an index: if the peer announced it sleeps for `bit`, clear its doorbell and
+ * wake it. The fence orders our index store before the doorbell load (Dekker, see spec 4.4). */
+static inline void shmq__ring_bell(shmq *q, uint32_t bit) {
+    FENCE_SEQ_CST();
+    if ((LOAD_RELAXED(q->peer_bell_w) & bit) == 0) return;
+    if (atomic_exchange_explicit(SW(q->peer_bell_w), 0, memory_order_acq_rel) != 0)
+        shmq__futex_wake(q->peer_bell_w);
+}
+
+/* ---- shmq_ring.c: data path ---- */
+
+/* Bytes of ring needed to append a payload of `len` bytes at the current tail. */
+uint32_t shmq__tx_need(const shmq *q, uint32_t len);
+/* 1 when `need` bytes are free (re-reading the consumer's head if needed), 0 if not, or a
+ * negative error. */
+int shmq__tx_has_space(shmq *q, uint32_t need);
+/* 1 when a packet is ready to be received, 0 when the ring is empty and the peer may still
+ * send, or a negative error (SHMQ_ECLOSED / SHMQ_EPEERDEAD when drained, corruption). */
+int shmq__rx_probe(shmq *q);
+
+#endif

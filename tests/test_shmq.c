@@ -1,0 +1,602 @@
+/* shmq behaviour on one region: format/attach checks, MTU edge sizes, full/empty, wrap-around
+ * (of positions and of the 32-bit indices), padding, batches, zero-copy, readiness, close,
+ * re-attach, heartbeats and peer death, and blocked threads woken by close/data/death. */
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "shmq_internal.h"
+#include "shmq_test_util.h"
+
+#define RING 4096
+#define MTU  1000
+
+static uint32_t word_at(void *mem, uint32_t off) {
+    return LOAD_ACQUIRE(shmq__word(mem, off));
+}
+
+static void set_word(void *mem, uint32_t off, uint32_t v) {
+    STORE_RELEASE(shmq__word(mem, off), v);
+}
+
+static void test_region_size_and_format(void **state) {
+    (void)state;
+    assert_int_equal(shmq_region_size(4096, 1000), 1024 + 2 * 4096);
+    assert_int_equal(shmq_region_size(4096, 4096 / 2 - 8), 1024 + 2 * 4096);
+    assert_int_equal(shmq_region_size(4096, 4096 / 2 - 7), 0); /* record must fit twice */
+    assert_int_equal(shmq_region_size(4096, 0), 0);
+    assert_int_equal(shmq_region_size(3000, 100), 0);   /* not a power of two */
+    assert_int_equal(shmq_region_size(128, 8), 0);      /* below the minimum */
+    assert_int_equal(shmq_region_size(1u << 31, 8), 0); /* above the maximum */
+
+    size_t len = shmq_region_size(RING, MTU);
+    unsigned char *mem = aligned_alloc(64, len);
+    assert_non_null(mem);
+    assert_int_equal(shmq_format(mem, len - 1, RING, MTU), SHMQ_EINVAL);
+    assert_int_equal(shmq_format(mem + 4, len - 64, 1024, 100), SHMQ_EINVAL); /* misaligned */
+    assert_int_equal(shmq_format(NULL, len, RING, MTU), SHMQ_EINVAL);
+    shmq q;
+    memset(mem, 0, len);
+    assert_int_equal(shmq_attach(&q, mem, len, SHMQ_SIDE_A), SHMQ_EBADMAGIC);
+    assert_int_equal(shmq_format(mem, len, RING, MTU), SHMQ_OK);
+    assert_int_equal(word_at(mem, SHMQ_OFF_MAGIC), SHMQ_MAGIC);
+    assert_memory_equal(mem, "SHMQ", 4);
+    assert_int_equal(word_at(mem, SHMQ_OFF_VERSION), 1);
+    assert_int_equal(word_at(mem, SHMQ_OFF_DATA_OFFSET), 1024);
+    assert_int_equal(word_at(mem, SHMQ_OFF_TOTAL_SIZE), len);
+    assert_int_equal(word_at(mem, SHMQ_OFF_RING_BYTES), RING);
+    assert_int_equal(word_at(mem, SHMQ_OFF_MTU), MTU);
+    assert_int_equal(shmq_attach(&q, mem, len - 1, SHMQ_SIDE_A), SHMQ_ECORRUPT);
+    assert_int_equal(shmq_attach(&q, mem, 512, SHMQ_SIDE_A), SHMQ_EINVAL);
+    assert_int_equal(shmq_attach(&q, mem, len, (shmq_side)2), SHMQ_EINVAL);
+    assert_int_equal(shmq_attach(&q, mem + 8, len - 8, SHMQ_SIDE_A), SHMQ_EBADMAGIC);
+    assert_int_equal(shmq_attach(&q, mem, len, SHMQ_SIDE_A), SHMQ_OK);
+    assert_int_equal(shmq_mtu(&q), MTU);
+    /* the side's state word: generation 1, open */
+    assert_int_equal(word_at(mem, SHMQ_OFF_CTRL(0) + SHMQ_CTRL_STATE), 1u << 1);
+    assert_int_equal(word_at(mem, SHMQ_OFF_CTRL(0) + SHMQ_CTRL_PID), shmq__self_pid());
+    free(mem);
+}
+
+static void test_mtu_edges(void **state) {
+    (void)state;
+    tu_pair p;
+    assert_int_equal(tu_pair_open(&p, RING, MTU), SHMQ_OK);
+    static unsigned char buf[MTU + 1], out[MTU + 1];
+    size_t sizes[] = {0, 1, MTU - 1, MTU};
+    for (size_t i = 0; i < 4; i++) {
+        tu_fill(buf, sizes[i], 1, i);
+        assert_int_equal(shmq_send(&p.a, buf, sizes[i]), SHMQ_OK);
+        size_t n = 12345;
+        assert_int_equal(shmq_recv(&p.b, out, sizeof out, &n), SHMQ_OK);
+        assert_int_equal(n, sizes[i]);
+        assert_memory_equal(out, buf, n);
+    }
+    assert_int_equal(shmq_send(&p.a, buf, MTU + 1), SHMQ_EMSGSIZE);
+    void *z;
+    assert_int_equal(shmq_reserve(&p.a, MTU + 1, &z), SHMQ_EMSGSIZE);
+    shmq_iov iov = {buf, MTU + 1};
+    assert_int_equal(shmq_send_batch(&p.a, &iov, 1), SHMQ_EMSGSIZE);
+    assert_int_equal(shmq_ready(&p.a, SHMQ_WRITABLE, MTU + 1), SHMQ_EMSGSIZE);
+    assert_int_equal(shmq_send(&p.a, NULL, 0), SHMQ_OK); /* empty packet, no data pointer */
+    size_t n;
+    assert_int_equal(shmq_recv(&p.b, NULL, 0, &n), SHMQ_OK);
+    assert_int_equal(n, 0);
+
+    /* a receive buffer too small keeps the packet */
+    assert_int_equal(shmq_send(&p.a, buf, 100), SHMQ_OK);
+    assert_int_equal(shmq_recv(&p.b, out, 99, &n), SHMQ_EMSGSIZE);
+    assert_int_equal(n, 100);
+    assert_int_equal(shmq_recv(&p.b, out, 100, &n), SHMQ_OK);
+    assert_int_equal(n, 100);
+    assert_int_equal(shmq_recv(&p.b, out, sizeof out, &n), SHMQ_EAGAIN);
+    tu_pair_free(&p);
+}
+
+static void test_full_and_empty(void **state) {
+    (void)state;
+    tu_pair p;
+    assert_int_equal(tu_pair_open(&p, RING, MTU), SHMQ_OK);
+    unsigned char buf[100], out[MTU];
+    size_t n;
+    assert_int_equal(shmq_recv(&p.b, out, sizeof out, &n), SHMQ_EAGAIN);
+    assert_int_equal(shmq_ready(&p.b, SHMQ_READABLE, 0), 0);
+    assert_int_equal(shmq_ready(&p.a, SHMQ_WRITABLE | SHMQ_READABLE, 100), SHMQ_WRITABLE);
+    int count = 0;
+    for (;;) {
+        tu_fill(buf, sizeof buf, 2, (uint64_t)count);
+        int r = shmq_send(&p.a, buf, sizeof buf);
+        if (r == SHMQ_EAGAIN) break;
+        assert_int_equal(r, SHMQ_OK);
+        count++;
+    }
+    assert_int_equal(count, RING / 112); /* 8 + 100 -> 112-byte records fill the ring */
+    assert_int_equal(shmq_ready(&p.a, SHMQ_WRITABLE, 100), 0);
+    assert_int_equal(shmq_ready(&p.a, SHMQ_WRITABLE, RING % 112 - 8), SHMQ_WRITABLE);
+    assert_int_equal(shmq_wait_writable(&p.a, 100, 0), SHMQ_ETIMEDOUT);
+    assert_int_equal(shmq_ready(&p.b, SHMQ_READABLE, 0), SHMQ_READABLE);
+    for (int i = 0; i < count; i++) {
+        assert_int_equal(shmq_recv(&p.b, out, sizeof out, &n), SHMQ_OK);
+        assert_int_equal(n, 100);
+        tu_fill(buf, sizeof buf, 2, (uint64_t)i);
+        assert_memory_equal(out, buf, 100);
+    }
+    assert_int_equal(shmq_recv(&p.b, out, sizeof out, &n), SHMQ_EAGAIN);
+    assert_int_equal(shmq_wait_readable(&p.b, 0), SHMQ_ETIMEDOUT);
+    assert_int_equal(shmq_wait_readable(&p.b, 1000), SHMQ_ETIMEDOUT);
+    assert_int_equal(shmq_ready(&p.a, SHMQ_WRITABLE, MTU), SHMQ_WRITABLE);
+    tu_pair_free(&p);
+}
+
+/* Random sizes through a small ring, starting just below 2^32 so that the free-running
+ * indices wrap too; checks every packet and that records never straddle the end. */
+static void test_wraparound(void **state) {
+    (void)state;
+    size_t len = shmq_region_size(1024, 200);
+    void *mem = aligned_alloc(64, len);
+    assert_int_equal(shmq_format(mem, len, 1024, 200), SHMQ_OK);
+    const uint32_t start = 0xFFFFF000u;
+    for (unsigned r = 0; r < 2; r++) {
+        set_word(mem, SHMQ_OFF_TAIL(r), start);
+        set_word(mem, SHMQ_OFF_HEAD(r), start);
+    }
+    shmq a, b;
+    assert_int_equal(shmq_attach(&a, mem, len, SHMQ_SIDE_A), SHMQ_OK);
+    assert_int_equal(shmq_attach(&b, mem, len, SHMQ_SIDE_B), SHMQ_OK);
+    unsigned char buf[200];
+    uint64_t sent = 0, got = 0;
+    tu_rng rng = {7};
+    while (got < 20000) {
+        int k = (int)tu_below(&rng, 6);
+        for (int i = 0; i < k; i++) {
+            size_t l = tu_pkt_len(3, sent, 200);
+            tu_fill(buf, l, 3, sent);
+            int r = shmq_send(&a, buf, l);
+            if (r == SHMQ_EAGAIN) break;
+            assert_int_equal(r, SHMQ_OK);
+            sent++;
+        }
+        k = (int)tu_below(&rng, 6);
+        for (int i = 0; i < k; i++) {
+            const void *d;
+            size_t n;
+            int r = shmq_peek(&b, &d, &n);
+            if (r == SHMQ_EAGAIN) break;
+            assert_int_equal(r, SHMQ_OK);
+            const unsigned char *pd = d, *lo = (unsigned char *)mem + SHMQ_OFF_DATA(0, 1024);
+            assert_true(pd >= lo && pd + n <= lo + 1024); /* contiguous, inside ring 0 */
+            assert_true(tu_check(pd, n, 3, got, 200));
+            got++;
+        }
+        shmq_release(&b);
+    }
+    assert_true(word_at(mem, SHMQ_OFF_TAIL(0)) < start); /* the index wrapped */
+    free(mem);
+}
+
+/* A record that does not fit before the end goes to position 0 after a PAD marker. */
+static void test_padding(void **state) {
+    (void)state;
+    tu_pair p;
+    assert_int_equal(tu_pair_open(&p, 1024, 400), SHMQ_OK);
+    unsigned char buf[400], out[400];
+    size_t n;
+    memset(buf, 0x5A, sizeof buf);
+    for (int i = 0; i < 2; i++) { /* 2 x 408: tail at 816, 208 left */
+        assert_int_equal(shmq_send(&p.a, buf, 400), SHMQ_OK);
+        assert_int_equal(shmq_recv(&p.b, out, sizeof out, &n), SHMQ_OK);
+    }
+    assert_int_equal(shmq_ready(&p.a, SHMQ_WRITABLE, 400), SHMQ_WRITABLE); /* 208 + 408 fits */
+    assert_int_equal(shmq_send(&p.a, buf, 300), SHMQ_OK);
+    unsigned char *data0 = (unsigned char *)p.mem + SHMQ_OFF_DATA(0, 1024);
+    assert_int_equal(word_at(data0, 816), SHMQ_REC_PAD);
+    assert_int_equal(word_at(data0, 0), 300);
+    assert_int_equal(word_at(p.mem, SHMQ_OFF_TAIL(0)), 1024 + 312);
+    const void *d;
+    assert_int_equal(shmq_peek(&p.b, &d, &n), SHMQ_OK);
+    assert_ptr_equal(d, data0 + 8);
+    assert_int_equal(n, 300);
+    shmq_release(&p.b);
+    assert_int_equal(word_at(p.mem, SHMQ_OFF_HEAD(0)), 1024 + 312);
+    tu_pair_free(&p);
+}
+
+static void test_batches(void **state) {
+    (void)state;
+    tu_pair p;
+    assert_int_equal(tu_pair_open(&p, RING, MTU), SHMQ_OK);
+    static unsigned char bufs[10][MTU];
+    shmq_iov iov[10];
+    for (int i = 0; i < 10; i++) {
+        size_t l = (size_t)(i * 100);
+        tu_fill(bufs[i], l, 4, (uint64_t)i);
+        iov[i] = (shmq_iov){bufs[i], l};
+    }
+    /* records of align8(8 + i*100) bytes: the first 9 end at 3688, the 10th (912 bytes) would
+     * end at 4600 > 4096. One index update for all of them. */
+    assert_int_equal(shmq_send_batch(&p.a, iov, 10), 9);
+    assert_int_equal(word_at(p.mem, SHMQ_OFF_TAIL(0)), 3688);
+    assert_int_equal(shmq_send_batch(&p.a, iov + 9, 1), SHMQ_EAGAIN);
+    assert_int_equal(shmq_send_batch(&p.a, iov, 0), 0);
+
+    static unsigned char outs[10][MTU];
+    shmq_msg msg[10];
+    for (int i = 0; i < 10; i++)
+        msg[i] = (shmq_msg){outs[i], MTU, 0};
+    msg[5].cap = 499; /* too small for packet 5: the batch stops before it */
+    assert_int_equal(shmq_recv_batch(&p.b, msg, 10), 5);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(msg[i].len, i * 100);
+        if (i) assert_memory_equal(outs[i], bufs[i], msg[i].len);
+    }
+    assert_int_equal(shmq_recv_batch(&p.b, msg + 5, 5), SHMQ_EMSGSIZE);
+    assert_int_equal(msg[5].len, 500);
+    msg[5].cap = MTU;
+    assert_int_equal(shmq_recv_batch(&p.b, msg + 5, 5), 4);
+    for (int i = 5; i < 9; i++)
+        assert_memory_equal(outs[i], bufs[i], (size_t)(i * 100));
+    assert_int_equal(shmq_recv_batch(&p.b, msg, 10), SHMQ_EAGAIN);
+
+    /* an oversized packet inside a batch stops it there */
+    shmq_iov bad[3] = {{bufs[1], 100}, {bufs[2], MTU + 1}, {bufs[3], 300}};
+    assert_int_equal(shmq_send_batch(&p.a, bad, 3), 1);
+    assert_int_equal(shmq_send_batch(&p.a, bad + 1, 2), SHMQ_EMSGSIZE);
+    tu_pair_free(&p);
+}
+
+static void test_zero_copy(void **state) {
+    (void)state;
+    tu_pair p;
+    assert_int_equal(tu_pair_open(&p, RING, MTU), SHMQ_OK);
+    void *w;
+    assert_int_equal(shmq_commit(&p.a, 0, 0), SHMQ_EINVAL); /* nothing reserved */
+    assert_int_equal(shmq_reserve(&p.a, MTU, &w), SHMQ_OK);
+    memset(w, 7, 10);
+    assert_int_equal(shmq_commit(&p.a, MTU + 1, 0), SHMQ_EINVAL);
+    assert_int_equal(shmq_commit(&p.a, 10, 0), SHMQ_OK); /* shrink to the bytes written */
+    assert_int_equal(shmq_commit(&p.a, 10, 0), SHMQ_EINVAL);
+
+    /* SHMQ_MORE: invisible until flushed */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(shmq_reserve(&p.a, 20, &w), SHMQ_OK);
+        memset(w, i, 20);
+        assert_int_equal(shmq_commit(&p.a, 20, SHMQ_MORE), SHMQ_OK);
+    }
+    const void *d;
+    size_t n;
+    assert_int_equal(shmq_peek(&p.b, &d, &n), SHMQ_OK);
+    assert_int_equal(n, 10);
+    assert_int_equal(((const unsigned char *)d)[9], 7);
+    assert_int_equal(shmq_peek(&p.b, &d, &n), SHMQ_EAGAIN);
+    assert_int_equal(shmq_flush(&p.a), SHMQ_OK);
+    uint32_t head_before = word_at(p.mem, SHMQ_OFF_HEAD(0));
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(shmq_peek(&p.b, &d, &n), SHMQ_OK);
+        assert_int_equal(n, 20);
+        assert_int_equal(((const unsigned char *)d)[19], i);
+    }
+    assert_int_equal(shmq_peek(&p.b, &d, &n), SHMQ_EAGAIN);
+    assert_int_equal(word_at(p.mem, SHMQ_OFF_HEAD(0)), head_before); /* held until release */
+    shmq_release(&p.b);
+    assert_int_equal(word_at(p.mem, SHMQ_OFF_HEAD(0)), word_at(p.mem, SHMQ_OFF_TAIL(0)));
+
+    /* an abandoned reservation leaves nothing behind */
+    assert_int_equal(shmq_reserve(&p.a, 50, &w), SHMQ_OK);
+    assert_int_equal(shmq_send(&p.a, "x", 1), SHMQ_OK);
+    assert_int_equal(shmq_peek(&p.b, &d, &n), SHMQ_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(shmq_peek(&p.b, &d, &n), SHMQ_EAGAIN);
+    tu_pair_free(&p);
+}
+
+static void test_both_directions_and_late_attach(void **state) {
+    (void)state;
+    size_t len = shmq_region_size(RING, MTU);
+    void *mem = aligned_alloc(64, len);
+    assert_int_equal(shmq_format(mem, len, RING, MTU), SHMQ_OK);
+    shmq a, b;
+    assert_int_equal(shmq_attach(&a, mem, len, SHMQ_SIDE_A), SHMQ_OK);
+    assert_int_equal(shmq_send(&a, "early", 5), SHMQ_OK); /* before B exists */
+    assert_int_equal(shmq_check_peer(&a), SHMQ_OK);
+    assert_int_equal(shmq_attach(&b, mem, len, SHMQ_SIDE_B), SHMQ_OK);
+    char out[16];
+    size_t n;
+    assert_int_equal(shmq_recv(&b, out, sizeof out, &n), SHMQ_OK);
+    assert_memory_equal(out, "early", 5);
+    assert_int_equal(shmq_send(&b, "back", 4), SHMQ_OK);
+    assert_int_equal(shmq_recv(&a, out, sizeof out, &n), SHMQ_OK);
+    assert_int_equal(n, 4);
+    assert_memory_equal(out, "back", 4);
+    free(mem);
+}
+
+static void test_close(void **state) {
+    (void)state;
+    tu_pair p;
+    assert_int_equal(tu_pair_open(&p, RING, MTU), SHMQ_OK);
+    assert_int_equal(shmq_send(&p.a, "one", 3), SHMQ_OK);
+    void *w;
+    assert_int_equal(shmq_reserve(&p.a, 3, &w), SHMQ_OK);
+    memcpy(w, "two", 3);
+    assert_int_equal(shmq_commit(&p.a, 3, SHMQ_MORE), SHMQ_OK);
+    assert_int_equal(shmq_close(&p.a), SHMQ_OK); /* publishes "two" first */
+    assert_int_equal(shmq_close(&p.a), SHMQ_OK);
+    assert_int_equal(word_at(p.mem, SHMQ_OFF_CTRL(0)) & SHMQ_STATE_CLOSED, 1);
+    assert_int_equal(shmq_send(&p.a, "x", 1), SHMQ_ECLOSED);
+    char out[8];
+    size_t n;
+    assert_int_equal(shmq_recv(&p.a, out, sizeof out, &n), SHMQ_ECLOSED);
+    assert_int_equal(shmq_send(&p.b, "x", 1), SHMQ_ECLOSED); /* nobody will read */
+    assert_int_equal(shmq_ready(&p.b, SHMQ_WRITABLE, 1), SHMQ_ECLOSED);
+    assert_int_equal(shmq_ready(&p.b, SHMQ_READABLE | SHMQ_WRITABLE, 1), SHMQ_READABLE);
+    assert_int_equal(shmq_recv(&p.b, out, sizeof out, &n), SHMQ_OK);
+    assert_memory_equal(out, "one", 3);
+    assert_int_equal(shmq_recv(&p.b, out, sizeof out, &n), SHMQ_OK);
+    assert_memory_equal(out, "two", 3);
+    assert_int_equal(shmq_recv(&p.b, out, sizeof out, &n), SHMQ_ECLOSED);
+    assert_int_equal(shmq_wait_readable(&p.b, -1), SHMQ_ECLOSED);
+    assert_int_equal(shmq_check_peer(&p.b), SHMQ_OK); /* closed is not dead */
+    tu_pair_free(&p);
+}
+
+/* A side that attaches again (restarted) bumps its generation: the peer sees a reset, and
+ * the new incarnation does not receive what was addressed to the old one. */
+static void test_reattach_is_reset(void **state) {
+    (void)state;
+    tu_pair p;
+    assert_int_equal(tu_pair_open(&p, RING, MTU), SHMQ_OK);
+    assert_int_equal(shmq_send(&p.b, "stale", 5), SHMQ_OK);
+    assert_int_equal(shmq_send(&p.a, "old", 3), SHMQ_OK);
+    shmq a2;
+    assert_int_equal(shmq_attach(&a2, p.mem, p.len, SHMQ_SIDE_A), SHMQ_OK);
+    assert_int_equal(word_at(p.mem, SHMQ_OFF_CTRL(0)) >> 1, 2);
+    char out[8];
+    size_t n;
+    assert_int_equal(shmq_recv(&a2, out, sizeof out, &n), SHMQ_EAGAIN); /* "stale" dropped */
+    assert_int_equal(shmq_send(&p.b, "x", 1), SHMQ_EPEERRESET);
+    assert_int_equal(shmq_recv(&p.b, out, sizeof out, &n), SHMQ_EPEERRESET);
+    assert_int_equal(shmq_check_peer(&p.b), SHMQ_EPEERRESET);
+    assert_int_equal(shmq_wait_readable(&p.b, -1), SHMQ_EPEERRESET);
+    tu_pair_free(&p);
+}
+
+static void test_arm_disarm(void **state) {
+    (void)state;
+    tu_pair p;
+    assert_int_equal(tu_pair_open(&p, RING, MTU), SHMQ_OK);
+    shmq_waiter w;
+    assert_int_equal(shmq_arm(&p.b, 0, 0, &w), SHMQ_EINVAL);
+    assert_int_equal(shmq_arm(&p.b, SHMQ_READABLE, 0, NULL), SHMQ_EINVAL);
+    assert_int_equal(shmq_arm(&p.b, SHMQ_READABLE, 0, &w), 0);
+    assert_int_equal(w.offset, SHMQ_OFF_BELL(1));
+    assert_ptr_equal(w.word, (unsigned char *)p.mem + w.offset);
+    assert_int_equal(w.value, SHMQ_READABLE);
+    assert_int_equal(word_at(p.mem, SHMQ_OFF_BELL(1)), SHMQ_READABLE);
+    assert_int_equal(w.timeout_ms, SHMQ_DEFAULT_CHECK_MS);
+    /* a send clears the armed doorbell (and would wake a sleeper) */
+    assert_int_equal(shmq_send(&p.a, "x", 1), SHMQ_OK);
+    assert_int_equal(word_at(p.mem, SHMQ_OFF_BELL(1)), 0);
+    shmq_disarm(&p.b);
+    assert_int_equal(shmq_arm(&p.b, SHMQ_READABLE, 0, &w), SHMQ_READABLE); /* ready: not armed */
+    assert_int_equal(word_at(p.mem, SHMQ_OFF_BELL(1)), 0);
+    /* a release clears a doorbell armed for space; a send does not */
+    assert_int_equal(shmq_arm(&p.a, SHMQ_READABLE | SHMQ_WRITABLE, 0, &w), SHMQ_WRITABLE);
+    assert_int_equal(shmq_arm(&p.a, SHMQ_READABLE, 0, &w), 0);
+    assert_int_equal(shmq_send(&p.b, "y", 1), SHMQ_OK);
+    assert_int_equal(word_at(p.mem, SHMQ_OFF_BELL(0)), 0);
+    set_word(p.mem, SHMQ_OFF_BELL(0), SHMQ_WRITABLE);
+    assert_int_equal(shmq_send(&p.b, "z", 1), SHMQ_OK);
+    assert_int_equal(word_at(p.mem, SHMQ_OFF_BELL(0)), SHMQ_WRITABLE);
+    char out[4];
+    size_t n;
+    assert_int_equal(shmq_recv(&p.b, out, sizeof out, &n), SHMQ_OK);
+    assert_int_equal(word_at(p.mem, SHMQ_OFF_BELL(0)), 0);
+    tu_pair_free(&p);
+}
+
+/* Liveness without threads or sleeps: time passes while we spin on the clock. */
+static void spin_ms(int64_t ms) {
+    int64_t end = shmq__now_ns() + ms * 1000000;
+    while (shmq__now_ns() < end)
+        shmq__cpu_relax();
+}
+
+static void test_heartbeat_liveness(void **state) {
+    (void)state;
+    size_t len = shmq_region_size(RING, MTU);
+    void *mem = aligned_alloc(64, len);
+    assert_int_equal(shmq_format(mem, len, RING, MTU), SHMQ_OK);
+    shmq_options o;
+    shmq_options_init(&o);
+    o.hb_timeout_ms = 4;
+    o.pid = -1;
+    shmq a, b;
+    assert_int_equal(shmq_attach_ex(&a, mem, len, SHMQ_SIDE_A, &o), SHMQ_OK);
+    assert_int_equal(word_at(mem, SHMQ_OFF_CTRL(0) + SHMQ_CTRL_PID), 0);
+    assert_int_equal(word_at(mem, SHMQ_OFF_CTRL(0) + SHMQ_CTRL_HB_TIMEOUT), 4);
+    assert_int_equal(shmq_attach(&b, mem, len, SHMQ_SIDE_B), SHMQ_OK);
+    for (int i = 0; i < 10; i++) { /* A beats: alive however long it takes */
+        spin_ms(1);
+        shmq_heartbeat(&a);
+        assert_int_equal(shmq_check_peer(&b), SHMQ_OK);
+    }
+    for (int i = 0; i < 10; i++) { /* A moves its index: alive too */
+        spin_ms(1);
+        assert_int_equal(shmq_send(&a, "x", 1), SHMQ_OK);
+        assert_int_equal(shmq_check_peer(&b), SHMQ_OK);
+    }
+    spin_ms(6); /* A silent longer than its timeout */
+    assert_int_equal(shmq_check_peer(&b), SHMQ_EPEERDEAD);
+    char out[4];
+    size_t n;
+    for (int i = 0; i < 10; i++) /* what A sent is still delivered */
+        assert_int_equal(shmq_recv(&b, out, sizeof out, &n), SHMQ_OK);
+    assert_int_equal(shmq_recv(&b, out, sizeof out, &n), SHMQ_EPEERDEAD);
+    assert_int_equal(shmq_send(&b, "x", 1), SHMQ_EPEERDEAD);
+    /* A never times B out: B published no heartbeat timeout */
+    spin_ms(6);
+    assert_int_equal(shmq_check_peer(&a), SHMQ_OK);
+    free(mem);
+}
+
+/* A peer that attached with a heartbeat timeout and then went silent: a reader blocked
+ * without a deadline wakes with SHMQ_EPEERDEAD. */
+static void test_blocked_reader_detects_dead_peer(void **state) {
+    (void)state;
+    size_t len = shmq_region_size(RING, MTU);
+    void *mem = aligned_alloc(64, len);
+    assert_int_equal(shmq_format(mem, len, RING, MTU), SHMQ_OK);
+    shmq_options o;
+    shmq_options_init(&o);
+    o.hb_timeout_ms = 20;
+    o.pid = -1;
+    shmq a, b;
+    assert_int_equal(shmq_attach_ex(&a, mem, len, SHMQ_SIDE_A, &o), SHMQ_OK);
+    assert_int_equal(shmq_attach(&b, mem, len, SHMQ_SIDE_B), SHMQ_OK);
+    assert_int_equal(shmq_wait_readable(&b, -1), SHMQ_EPEERDEAD);
+    assert_int_equal(shmq_wait_writable(&b, 1, -1), SHMQ_EPEERDEAD);
+    free(mem);
+}
+
+/* ---- threads blocked in a wait ---- */
+
+typedef struct {
+    shmq *q;
+    unsigned events;
+    size_t len;
+    int result;
+} waiter_arg;
+
+static void *waiter_main(void *p) {
+    waiter_arg *w = p;
+    w->result = shmq_wait(w->q, w->events, w->len, -1);
+    return NULL;
+}
+
+/* Starts a thread blocked in shmq_wait() and returns once it announced it sleeps. */
+static void start_blocked(pthread_t *t, waiter_arg *w, void *mem, unsigned side) {
+    shmq_set_spin(w->q, 0);
+    assert_int_equal(pthread_create(t, NULL, waiter_main, w), 0);
+    while (word_at(mem, SHMQ_OFF_BELL(side)) == 0)
+        sched_yield();
+}
+
+static void test_close_wakes_blocked_reader(void **state) {
+    (void)state;
+    tu_pair p;
+    assert_int_equal(tu_pair_open(&p, RING, MTU), SHMQ_OK);
+    pthread_t t;
+    waiter_arg w = {&p.b, SHMQ_READABLE, 0, 0};
+    start_blocked(&t, &w, p.mem, 1);
+    assert_int_equal(shmq_close(&p.a), SHMQ_OK);
+    pthread_join(t, NULL);
+    assert_int_equal(w.result, SHMQ_ECLOSED);
+    tu_pair_free(&p);
+}
+
+static void test_close_wakes_blocked_writer(void **state) {
+    (void)state;
+    tu_pair p;
+    assert_int_equal(tu_pair_open(&p, RING, MTU), SHMQ_OK);
+    static unsigned char buf[MTU];
+    while (shmq_send(&p.b, buf, MTU) == SHMQ_OK)
+        continue;
+    pthread_t t;
+    waiter_arg w = {&p.b, SHMQ_WRITABLE, MTU, 0};
+    start_blocked(&t, &w, p.mem, 1);
+    assert_int_equal(shmq_close(&p.a), SHMQ_OK);
+    pthread_join(t, NULL);
+    assert_int_equal(w.result, SHMQ_ECLOSED);
+    tu_pair_free(&p);
+}
+
+static void test_data_and_space_wake_blocked(void **state) {
+    (void)state;
+    tu_pair p;
+    assert_int_equal(tu_pair_open(&p, RING, MTU), SHMQ_OK);
+    pthread_t t;
+    waiter_arg w = {&p.b, SHMQ_READABLE | SHMQ_WRITABLE, MTU, 0};
+    static unsigned char buf[MTU];
+    while (shmq_send(&p.b, buf, MTU) == SHMQ_OK)
+        continue; /* B's send ring full */
+    start_blocked(&t, &w, p.mem, 1);
+    assert_int_equal(shmq_send(&p.a, "hi", 2), SHMQ_OK); /* data for B wakes it */
+    pthread_join(t, NULL);
+    assert_int_equal(w.result, SHMQ_READABLE);
+
+    w.events = SHMQ_WRITABLE;
+    start_blocked(&t, &w, p.mem, 1);
+    size_t n;
+    assert_int_equal(shmq_recv(&p.a, buf, MTU, &n), SHMQ_OK); /* space for B wakes it */
+    pthread_join(t, NULL);
+    assert_int_equal(w.result, SHMQ_WRITABLE);
+    tu_pair_free(&p);
+}
+
+/* A side blocked in a wait keeps its heartbeat going (so a peer does not declare it dead). */
+static void test_waiting_side_beats(void **state) {
+    (void)state;
+    size_t len = shmq_region_size(RING, MTU);
+    void *mem = aligned_alloc(64, len);
+    assert_int_equal(shmq_format(mem, len, RING, MTU), SHMQ_OK);
+    shmq_options o;
+    shmq_options_init(&o);
+    o.hb_timeout_ms = 8; /* beats at least every 2 ms */
+    shmq a, b;
+    assert_int_equal(shmq_attach(&a, mem, len, SHMQ_SIDE_A), SHMQ_OK);
+    assert_int_equal(shmq_attach_ex(&b, mem, len, SHMQ_SIDE_B, &o), SHMQ_OK);
+    pthread_t t;
+    waiter_arg w = {&b, SHMQ_READABLE, 0, 0};
+    start_blocked(&t, &w, mem, 1);
+    uint32_t hb0 = word_at(mem, SHMQ_OFF_CTRL(1) + SHMQ_CTRL_HEARTBEAT);
+    while (word_at(mem, SHMQ_OFF_CTRL(1) + SHMQ_CTRL_HEARTBEAT) - hb0 < 3)
+        sched_yield();
+    assert_int_equal(shmq_send(&a, "x", 1), SHMQ_OK);
+    pthread_join(t, NULL);
+    assert_int_equal(w.result, SHMQ_READABLE);
+    free(mem);
+}
+
+static void test_errors(void **state) {
+    (void)state;
+    for (int e = SHMQ_OK; e >= SHMQ_EVERSION; e--) {
+        assert_string_not_equal(shmq_errname(e), "SHMQ_E?");
+        assert_string_not_equal(shmq_strerror(e), "unknown shmq error");
+    }
+    assert_string_equal(shmq_errname(SHMQ_ECORRUPT), "SHMQ_ECORRUPT");
+    assert_string_equal(shmq_errname(-99), "SHMQ_E?");
+    assert_string_equal(shmq_strerror(1), "unknown shmq error");
+    assert_int_equal(shmq_send(NULL, "x", 1), SHMQ_EINVAL);
+    assert_int_equal(shmq_ready(NULL, SHMQ_READABLE, 0), SHMQ_EINVAL);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_region_size_and_format),
+        cmocka_unit_test(test_mtu_edges),
+        cmocka_unit_test(test_full_and_empty),
+        cmocka_unit_test(test_wraparound),
+        cmocka_unit_test(test_padding),
+        cmocka_unit_test(test_batches),
+        cmocka_unit_test(test_zero_copy),
+        cmocka_unit_test(test_both_directions_and_late_attach),
+        cmocka_unit_test(test_close),
+        cmocka_unit_test(test_reattach_is_reset),
+        cmocka_unit_test(test_arm_disarm),
+        cmocka_unit_test(test_heartbeat_liveness),
+        cmocka_unit_test(test_blocked_reader_detects_dead_peer),
+        cmocka_unit_test(test_close_wakes_blocked_reader),
+        cmocka_unit_test(test_close_wakes_blocked_writer),
+        cmocka_unit_test(test_data_and_space_wake_blocked),
+        cmocka_unit_test(test_waiting_side_beats),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,159 @@
+/* shmq between two processes: a memfd region formatted by the parent, mapped again by the
+ * forked child at another address. Both sides send and receive at once (one wait for
+ * READABLE|WRITABLE), then a child that dies without closing is detected through its pid. */
+#define _GNU_SOURCE /* memfd_create */
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "shmq_internal.h"
+#include "shmq_test_util.h"
+
+#define RING (256 * 1024)
+#define MTU  16384
+
+typedef struct {
+    int fd;
+    size_t len;
+    void *mem;
+} region;
+
+static void region_create(region *r) {
+    r->len = shmq_region_size(RING, MTU);
+    r->fd = memfd_create("shmq-test", MFD_CLOEXEC);
+    assert_true(r->fd >= 0);
+    assert_int_equal(ftruncate(r->fd, (off_t)r->len), 0);
+    r->mem = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+    assert_true(r->mem != MAP_FAILED);
+    assert_int_equal(shmq_format(r->mem, r->len, RING, MTU), SHMQ_OK);
+}
+
+static void region_destroy(region *r) {
+    munmap(r->mem, r->len);
+    close(r->fd);
+}
+
+/* The child maps the region a second time: another address, same memory. */
+static void *child_map(region *r) {
+    void *m = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+    return m == MAP_FAILED || m == r->mem ? NULL : m;
+}
+
+static uint64_t count_pkts(uint64_t stream, uint64_t target) {
+    uint64_t n = 0, bytes = 0;
+    while (bytes < target)
+        bytes += tu_pkt_len(stream, n++, MTU);
+    return n;
+}
+
+/* Sends stream `out` (>= target bytes) and receives stream `in` at the same time.
+ * Returns 0 or a line number identifying the failure (the child cannot use cmocka). */
+static int exchange(shmq *q, uint64_t out, uint64_t in, uint64_t target) {
+    static unsigned char buf[MTU];
+    uint64_t sent = 0, got = 0, nsend = count_pkts(out, target), nrecv = count_pkts(in, target);
+    while (sent < nsend || got < nrecv) {
+        int progress = 0;
+        size_t len = sent < nsend ? tu_pkt_len(out, sent, MTU) : 0;
+        if (sent < nsend) {
+            tu_fill(buf, len, out, sent);
+            int r = shmq_send(q, buf, len);
+            if (r == SHMQ_OK)
+                sent++, progress = 1;
+            else if (r != SHMQ_EAGAIN)
+                return __LINE__;
+        }
+        if (got < nrecv) {
+            const void *p;
+            size_t n;
+            int r = shmq_peek(q, &p, &n);
+            if (r == SHMQ_OK) {
+                if (!tu_check(p, n, in, got, MTU)) return __LINE__;
+                shmq_release(q);
+                got++, progress = 1;
+            } else if (r != SHMQ_EAGAIN) {
+                return __LINE__;
+            }
+        }
+        if (!progress) {
+            unsigned ev = (sent < nsend ? SHMQ_WRITABLE : 0) | (got < nrecv ? SHMQ_READABLE : 0);
+            if (shmq_wait(q, ev, len, -1) <= 0) return __LINE__;
+        }
+    }
+    return 0;
+}
+
+static void test_two_processes(void **state) {
+    (void)state;
+    region r;
+    region_create(&r);
+    uint64_t target = tu_volume(64ull << 20);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        void *m = child_map(&r);
+        shmq b;
+        memset(&b, 0, sizeof b);
+        int line = !m ? __LINE__ : shmq_attach(&b, m, r.len, SHMQ_SIDE_B) ? __LINE__ : 0;
+        if (!line) line = exchange(&b, 2, 1, target);
+        shmq_close(&b); /* also on failure: the parent must not wait forever */
+        _exit(line ? 1 : 0);
+    }
+    shmq a;
+    assert_int_equal(shmq_attach(&a, r.mem, r.len, SHMQ_SIDE_A), SHMQ_OK);
+    assert_int_equal(exchange(&a, 1, 2, target), 0);
+    assert_int_equal(shmq_wait_readable(&a, -1), SHMQ_ECLOSED); /* the child closes */
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    shmq_close(&a);
+    region_destroy(&r);
+}
+
+/* The child attaches (publishing its pid), waits until the parent sleeps, and exits without
+ * closing. The parent, blocked without a deadline, must wake with SHMQ_EPEERDEAD. SIGCHLD is
+ * ignored so that the dead child is reaped at once (a zombie would still "exist"). */
+static void test_dead_process_detected(void **state) {
+    (void)state;
+    region r;
+    region_create(&r);
+    void (*old)(int) = signal(SIGCHLD, SIG_IGN);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        void *m = child_map(&r);
+        shmq b;
+        if (!m || shmq_attach(&b, m, r.len, SHMQ_SIDE_B)) _exit(1);
+        while (LOAD_ACQUIRE(shmq__word(m, SHMQ_OFF_BELL(SHMQ_SIDE_A))) == 0)
+            sched_yield();
+        _exit(0);
+    }
+    shmq_options o;
+    shmq_options_init(&o);
+    o.spin_ns = 0;
+    o.check_interval_ms = 10;
+    shmq a;
+    assert_int_equal(shmq_attach_ex(&a, r.mem, r.len, SHMQ_SIDE_A, &o), SHMQ_OK);
+    assert_int_equal(shmq_wait_readable(&a, -1), SHMQ_EPEERDEAD);
+    assert_int_equal(shmq_send(&a, "x", 1), SHMQ_EPEERDEAD);
+    signal(SIGCHLD, old);
+    region_destroy(&r);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_two_processes),
+        cmocka_unit_test(test_dead_process_detected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
