@@ -27,6 +27,8 @@ struct yamux_uv {
     int reading;
     int writing;
     int in_cb;         /* inside one of our callbacks: flush at its end */
+    int flushing;      /* inside flush(): callbacks it triggers must not write around it */
+    int flush_again;   /* output appeared while flushing */
     int ended;         /* the session ended: flush, shut down, close */
     int peer_eof;      /* the peer closed its side (or the transport failed) */
     int dead;          /* the transport failed: nothing more can be written */
@@ -38,6 +40,7 @@ struct yamux_uv {
 };
 
 static void flush(yamux_uv *u);
+static void flush_once(yamux_uv *u);
 static void teardown(yamux_uv *u);
 
 static void on_idle(uv_idle_t *h);
@@ -126,7 +129,10 @@ static void on_idle(uv_idle_t *h) {
 static void on_send_ready(yamux_session *s, void *ud) {
     (void)s;
     yamux_uv *u = ud;
-    if (!u->in_cb && !u->closing) uv_idle_start(&u->idle, on_idle);
+    if (u->flushing)
+        u->flush_again = 1;
+    else if (!u->in_cb && !u->closing)
+        uv_idle_start(&u->idle, on_idle);
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
@@ -199,7 +205,24 @@ static void write_cb(uv_write_t *req, int status) {
     leave(u);
 }
 
+/* Writes the session's output. Handing output out runs callbacks, which may call back into
+ * the binding (close, write): a nested flush would put newer bytes on the wire before the
+ * ones already handed out, so it only leaves the work to the running loop. */
 static void flush(yamux_uv *u) {
+    if (u->flushing) {
+        u->flush_again = 1;
+        return;
+    }
+    u->flushing = 1;
+    u->flush_again = 1;
+    while (u->flush_again && !u->writing && !u->closing && !u->dead) {
+        u->flush_again = 0;
+        flush_once(u);
+    }
+    u->flushing = 0;
+}
+
+static void flush_once(yamux_uv *u) {
     while (!u->writing && !u->closing && !u->dead) {
         yamux_iovec iov[WRITE_IOV];
         size_t cnt = WRITE_IOV;

@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import scenarios  # noqa: E402
 from peers import PeerSpec  # noqa: E402
-from scenarios import (MALFORMED, MALFORMED_CASES, PAIR, PAIR_XFAIL, SCENARIOS, SCRIPT, SCRIPT_XFAIL,  # noqa: E402
+from scenarios import (MALFORMED, MALFORMED_CASES, PAIR, SCENARIOS, SCRIPT, SCRIPT_XFAIL, pair_xfail,  # noqa: E402
                        Ctx, MalformedGroup)
 
 DIRECTIONS = ("subject-server", "subject-client")
@@ -96,7 +96,7 @@ class Runner:
                     for d in DIRECTIONS:
                         server, client = (subj, ref.name) if d == "subject-server" else (ref.name, subj)
                         pair = "%s>%s" % (client, server)
-                        self.run_one(name, fn, d, ref, pair, PAIR_XFAIL.get((name, server, client)))
+                        self.run_one(name, fn, d, ref, pair, pair_xfail(name, server, client))
             elif kind == SCRIPT:
                 for d in DIRECTIONS:
                     pair = ("script>%s" % subj) if d == "subject-server" else ("%s>script" % subj)
