@@ -105,11 +105,11 @@ def main():
         a.reps, a.bytes, a.msg_bytes, a.idle = 1, 64 << 20, 1 << 20, 1000
 
     cpeer = [os.path.join(a.build, "bin", "yamux-peer")]
-    gobin = os.path.join(ROOT, "interop", "go", "bin", "yamux-go-peer")
+    gobin = os.path.join(a.build, "bin", "yamux-go-peer")
     rawtcp = os.path.join(a.build, "bin", "rawtcp")
     for path in (cpeer[0], gobin, rawtcp):
         if not os.path.exists(path):
-            sys.exit("missing %s (build first: cmake --build build; interop/go/build.sh)" % path)
+            sys.exit("missing %s (build first: cmake --build build)" % path)
     peers = [("C", cpeer), ("Go hashicorp", [gobin, "--impl", "hashicorp"]),
              ("Go libp2p", [gobin, "--impl", "libp2p"])]
 

@@ -31,12 +31,21 @@ static yx_chunk *chunk_get(yx_pool *p) {
     }
     c->next = NULL;
     c->begin = c->end = 0;
+    c->ext = NULL;
+    c->release = NULL;
     p->live++;
     return c;
 }
 
 static void chunk_put(yx_pool *p, yx_chunk *c) {
     p->live--;
+    if (c->ext) {
+        void (*release)(void *) = c->release;
+        void *arg = c->release_arg;
+        p->alloc.free(c, YX_CHUNK_REF_ALLOC, p->alloc.ud);
+        if (release) release(arg);
+        return;
+    }
     if (p->nfree < p->max_free) {
         c->next = p->free_list;
         p->free_list = c;
@@ -50,7 +59,7 @@ size_t yx_bufq_append(yx_bufq *q, yx_pool *p, const uint8_t *data, size_t len) {
     size_t done = 0;
     while (done < len) {
         yx_chunk *t = q->tail;
-        if (!t || t->end == YX_CHUNK_CAP) {
+        if (!t || t->ext || t->end == YX_CHUNK_CAP) {
             yx_chunk *c = chunk_get(p);
             if (!c) break;
             if (t)
@@ -69,6 +78,46 @@ size_t yx_bufq_append(yx_bufq *q, yx_pool *p, const uint8_t *data, size_t len) {
     return done;
 }
 
+int yx_bufq_append_ref(yx_bufq *q, yx_pool *p, const uint8_t *data, size_t len,
+                       void (*release)(void *arg), void *arg) {
+    /* Pieces of at most 1 GiB (32-bit offsets); only the last one carries the release. */
+    const size_t piece = (size_t)1 << 30;
+    size_t n = (len + piece - 1) / piece;
+    yx_chunk *first = NULL, *last = NULL;
+    for (size_t i = 0; i < n; i++) {
+        yx_chunk *c = p->alloc.malloc(YX_CHUNK_REF_ALLOC, p->alloc.ud);
+        if (!c) {
+            while (first) {
+                yx_chunk *nx = first->next;
+                p->alloc.free(first, YX_CHUNK_REF_ALLOC, p->alloc.ud);
+                first = nx;
+            }
+            return YAMUX_ENOMEM;
+        }
+        size_t off = i * piece, k = len - off < piece ? len - off : piece;
+        c->next = NULL;
+        c->begin = 0;
+        c->end = (uint32_t)k;
+        c->ext = data + off;
+        c->release = i + 1 == n ? release : NULL;
+        c->release_arg = arg;
+        if (last)
+            last->next = c;
+        else
+            first = c;
+        last = c;
+    }
+    if (!first) return YAMUX_OK;
+    if (q->tail)
+        q->tail->next = first;
+    else
+        q->head = first;
+    q->tail = last;
+    q->len += len;
+    p->live += n;
+    return YAMUX_OK;
+}
+
 size_t yx_bufq_peek(const yx_bufq *q, size_t offset, yamux_iovec *iov, size_t max_iov,
                     size_t max_bytes, size_t *bytes) {
     size_t n = 0;
@@ -80,7 +129,7 @@ size_t yx_bufq_peek(const yx_bufq *q, size_t offset, yamux_iovec *iov, size_t ma
     while (c && n < max_iov && max_bytes > 0) {
         size_t avail = c->end - c->begin - offset;
         if (avail > max_bytes) avail = max_bytes;
-        iov[n].base = c->data + c->begin + offset;
+        iov[n].base = yx_chunk_bytes(c) + c->begin + offset;
         iov[n].len = avail;
         n++;
         *bytes += avail;
@@ -113,7 +162,7 @@ size_t yx_bufq_read(yx_bufq *q, yx_pool *p, uint8_t *dst, size_t n) {
     for (const yx_chunk *c = q->head; c && copied < n; c = c->next) {
         size_t avail = c->end - c->begin;
         if (avail > n - copied) avail = n - copied;
-        memcpy(dst + copied, c->data + c->begin, avail);
+        memcpy(dst + copied, yx_chunk_bytes(c) + c->begin, avail);
         copied += avail;
     }
     yx_bufq_consume(q, p, n);

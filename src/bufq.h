@@ -15,13 +15,23 @@
 
 typedef struct yx_chunk {
     struct yx_chunk *next;
-    uint32_t begin; /* first unread byte */
-    uint32_t end;   /* one past the last written byte */
+    uint32_t begin;             /* first unread byte */
+    uint32_t end;               /* one past the last written byte */
+    const uint8_t *ext;         /* the bytes of a by-reference chunk (no data[] then), or NULL */
+    void (*release)(void *arg); /* by-reference: called once its bytes are no longer needed */
+    void *release_arg;
     uint8_t data[];
 } yx_chunk;
 
+/** A chunk's bytes (its own, or the referenced ones). */
+static inline const uint8_t *yx_chunk_bytes(const yx_chunk *c) {
+    return c->ext ? c->ext : c->data;
+}
+
 /** Bytes per chunk allocation, header included. */
 #define YX_CHUNK_ALLOC (offsetof(yx_chunk, data) + YX_CHUNK_CAP)
+/** Bytes of a by-reference chunk's allocation (header only). */
+#define YX_CHUNK_REF_ALLOC (offsetof(yx_chunk, data))
 
 typedef struct yx_pool {
     yamux_allocator alloc;
@@ -44,6 +54,12 @@ void yx_pool_destroy(yx_pool *p);
 
 /** Appends `len` bytes; returns the number appended (less than `len` only on ENOMEM). */
 size_t yx_bufq_append(yx_bufq *q, yx_pool *p, const uint8_t *data, size_t len);
+
+/** Appends `len` bytes by reference: no copy; `release(arg)` (may be NULL) is called once
+ * every one of them has been consumed, truncated or cleared. Returns 0 or YAMUX_ENOMEM
+ * (then nothing was appended and release is not called). */
+int yx_bufq_append_ref(yx_bufq *q, yx_pool *p, const uint8_t *data, size_t len,
+                       void (*release)(void *arg), void *arg);
 
 /** Describes up to `max_bytes` bytes starting `offset` bytes into the queue as at most
  * `max_iov` iovecs; returns the number of iovecs filled and adds the bytes to `*bytes`. */

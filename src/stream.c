@@ -1,4 +1,5 @@
 /* yamux streams: lifecycle, flow-control windows and the stream API. */
+#include <stdint.h>
 #include <string.h>
 
 #include "session_internal.h"
@@ -285,6 +286,29 @@ ptrdiff_t yamux_stream_write(yamux_stream *st, const void *buf, size_t len) {
     return (ptrdiff_t)got;
 }
 
+ptrdiff_t yamux_stream_write_ref(yamux_stream *st, const void *buf, size_t len,
+                                 void (*release)(void *arg), void *arg) {
+    yamux_session *s = st->session;
+    int e = stream_dead_err(st);
+    if (!e && st->fin_requested) e = YAMUX_ECLOSED;
+    if (!e && len > PTRDIFF_MAX) e = YAMUX_EINVAL;
+    if (!e && yamux_stream_write_space(st) == 0) {
+        st->want_writable = 1;
+        e = YAMUX_EAGAIN;
+    }
+    if (e) return e;
+    if (len == 0) {
+        if (release) release(arg);
+        return 0;
+    }
+    if (yx_bufq_append_ref(&st->sendq, &s->pool, buf, len, release, arg) != YAMUX_OK)
+        return YAMUX_ENOMEM;
+    if (st->sendq.len >= s->cfg.stream_send_buffer) st->want_writable = 1;
+    yx_stream_update_data(st);
+    yx_session_dispatch(s);
+    return (ptrdiff_t)len;
+}
+
 ptrdiff_t yamux_stream_read(yamux_stream *st, void *buf, size_t len) {
     yamux_session *s = st->session;
     if (st->recvq.len && len) {
@@ -306,7 +330,7 @@ size_t yamux_stream_peek(const yamux_stream *st, const uint8_t **data) {
         *data = NULL;
         return 0;
     }
-    *data = c->data + c->begin;
+    *data = yx_chunk_bytes(c) + c->begin;
     return c->end - c->begin;
 }
 
@@ -323,7 +347,9 @@ size_t yamux_stream_read_available(const yamux_stream *st) {
     return st->recvq.len;
 }
 
-size_t yamux_stream_unsent(const yamux_stream *st) { return st->sendq.len; }
+size_t yamux_stream_unsent(const yamux_stream *st) {
+    return st->sendq.len;
+}
 
 int yamux_stream_at_eof(const yamux_stream *st) {
     return st->remote_fin && st->recvq.len == 0;

@@ -756,6 +756,57 @@ static void test_autotune(void **state) {
     assert_true(yamux_session_recv_memory(P.sv.s) == (4u << 20));
 }
 
+static void count_release(void *arg) {
+    (*(int *)arg)++;
+}
+
+/* Zero-copy writes: the bytes go out from the caller's buffer, released once written, or
+ * once dropped by a reset or the session's end. */
+static void test_write_ref(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    static uint8_t big[1 << 20];
+    for (size_t k = 0; k < sizeof big; k++)
+        big[k] = th_byte(k, 1);
+    int released = 0;
+    assert_int_equal(yamux_stream_write_ref(cs, big, sizeof big, count_release, &released),
+                     (ptrdiff_t)sizeof big);
+    /* beyond the send buffer: the next one waits */
+    assert_int_equal(yamux_stream_write_ref(cs, big, 10, count_release, &released), YAMUX_EAGAIN);
+    assert_int_equal(yamux_stream_write(cs, "x", 1), YAMUX_EAGAIN);
+    static uint8_t buf[1 << 16];
+    uint64_t got = 0;
+    while (got < sizeof big) {
+        th_pump(&P);
+        ptrdiff_t k;
+        while ((k = yamux_stream_read(ss, buf, sizeof buf)) > 0) {
+            for (ptrdiff_t i = 0; i < k; i++)
+                assert_int_equal(buf[i], th_byte(got + (uint64_t)i, 1));
+            got += (uint64_t)k;
+        }
+        assert_int_equal(released, got == sizeof big);
+    }
+    assert_int_equal(released, 1);
+    assert_true(th_track(cs)->events & YAMUX_EV_WRITABLE);
+    /* a reset drops what was not sent, and releases it */
+    assert_int_equal(yamux_stream_write_ref(cs, big, sizeof big, count_release, &released),
+                     (ptrdiff_t)sizeof big);
+    th_step(&P);
+    assert_int_equal(released, 1);
+    assert_int_equal(yamux_stream_reset(cs), YAMUX_OK);
+    th_pump(&P);
+    assert_int_equal(released, 2);
+    /* a session freed with references queued releases them */
+    yamux_stream *other;
+    assert_int_equal(yamux_session_open(P.c.s, &other), YAMUX_OK);
+    assert_int_equal(yamux_stream_write_ref(other, big, 100, count_release, &released), 100);
+    yamux_session_free(P.c.s);
+    P.c.s = NULL;
+    assert_int_equal(released, 3);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_open_accept_ids, teardown),
@@ -788,6 +839,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_stream_limits, teardown),
         cmocka_unit_test_teardown(test_memory_bound, teardown),
         cmocka_unit_test_teardown(test_autotune, teardown),
+        cmocka_unit_test_teardown(test_write_ref, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

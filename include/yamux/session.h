@@ -242,6 +242,16 @@ void *yamux_stream_user_data(const yamux_stream *st);
  * yamux_stream_close_write(), YAMUX_ERESET, or the session's error. `len` 0 returns 0. */
 ptrdiff_t yamux_stream_write(yamux_stream *st, const void *buf, size_t len);
 
+/** Zero-copy write: queues all `len` bytes of `buf` by reference, without copying them,
+ * whenever the send buffer is not full (so one call may queue more than
+ * yamux_stream_write_space()). `buf` must stay valid and unchanged until `release(arg)` (may
+ * be NULL) is called: once every byte was written to the transport, or dropped by a reset or
+ * the session's end, or when the session is freed. release must not call into the session.
+ * Returns `len`, or YAMUX_EAGAIN (full: wait for YAMUX_EV_WRITABLE; release is not called),
+ * YAMUX_ECLOSED, YAMUX_ERESET, YAMUX_ENOMEM or the session's error. */
+ptrdiff_t yamux_stream_write_ref(yamux_stream *st, const void *buf, size_t len,
+                                 void (*release)(void *arg), void *arg);
+
 /** Bytes written and not yet taken by the transport (queued, or handed out and not reported
  * written). */
 size_t yamux_stream_unsent(const yamux_stream *st);

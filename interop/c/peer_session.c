@@ -113,7 +113,9 @@ static void pump_write(pstream *ps) {
             peer_pattern_fill(wbuf, (size_t)n, yamux_stream_id(ps->st), ps->sent);
             src = wbuf;
         }
-        ptrdiff_t w = yamux_stream_write(ps->st, src, (size_t)n);
+        /* the pattern table is static: hand it over by reference, no copy */
+        ptrdiff_t w = src == wbuf ? yamux_stream_write(ps->st, src, (size_t)n)
+                                  : yamux_stream_write_ref(ps->st, src, (size_t)n, NULL, NULL);
         if (w == YAMUX_EAGAIN) return;
         if (w < 0) {
             ps->write_done = 1;
@@ -353,7 +355,9 @@ static void on_reset_check(uv_idle_t *h) {
     }
 }
 
-static void on_drain(uv_timer_t *t) { check_done(t->data); }
+static void on_drain(uv_timer_t *t) {
+    check_done(t->data);
+}
 
 static void on_delay(uv_timer_t *t) {
     pconn *c = t->data;
