@@ -228,6 +228,20 @@ static int on_header(yamux_session *s) {
     }
 }
 
+/* Offers payload to the application in place (on_data) when nothing is buffered before it;
+ * returns how many bytes it took. Public calls it makes do not dispatch events meanwhile. */
+static size_t deliver(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t n) {
+    if (!s->cb.on_data || st->recvq.len || !st->owned || st->released) return 0;
+    int was = s->dispatching;
+    s->dispatching = 1;
+    size_t took = s->cb.on_data(s, st, data, n, s->user_data);
+    s->dispatching = was;
+    if (took > n) took = n;
+    /* Taken bytes are consumed like a read (the stream may be gone or reset meanwhile). */
+    if (took && s->rx_st == st) yx_stream_recv_consumed(st);
+    return took;
+}
+
 /* The current data frame's payload is complete: apply its FIN/RST. */
 static int end_frame(yamux_session *s) {
     yamux_stream *st = s->rx_flag_st;
@@ -247,15 +261,20 @@ ptrdiff_t yamux_session_recv(yamux_session *s, const uint8_t *data, size_t len) 
         if (s->rx_left) {
             size_t n = len - i < s->rx_left ? len - i : s->rx_left;
             yamux_stream *st = s->rx_st;
-            if (st) {
-                if (yx_bufq_append(&st->recvq, &s->pool, data + i, n) != n) {
+            s->rx_left -= (uint32_t)n;
+            size_t took = st ? deliver(s, st, data + i, n) : n;
+            if (s->free_deferred) { /* the application freed the session in on_data */
+                i += n;
+                break;
+            }
+            if (took < n && s->rx_st == st) {
+                if (yx_bufq_append(&st->recvq, &s->pool, data + i + took, n - took) != n - took) {
                     r = YAMUX_ENOMEM;
                     break;
                 }
                 yx_stream_notify(st, YAMUX_EV_READABLE);
             }
             i += n;
-            s->rx_left -= (uint32_t)n;
             if (s->rx_left == 0) r = end_frame(s);
             continue;
         }

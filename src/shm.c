@@ -45,6 +45,12 @@ static void fwd_goaway(yamux_session *s, void *ud) {
     if (b->app.on_goaway) b->app.on_goaway(s, b->user_data);
 }
 
+static size_t fwd_data(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t len,
+                       void *ud) {
+    yamux_shm *b = ud;
+    return b->app.on_data(s, st, data, len, b->user_data);
+}
+
 static void fwd_close(yamux_session *s, int err, void *ud) {
     yamux_shm *b = ud;
     if (b->app.on_close) b->app.on_close(s, err, b->user_data);
@@ -52,9 +58,9 @@ static void fwd_close(yamux_session *s, int err, void *ud) {
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
-int yamux_shm_new(yamux_shm **out, void *mem, size_t len, shmq_side side,
-                  const shmq_options *qopts, int is_client, const yamux_config *cfg,
-                  const yamux_callbacks *cb, void *user_data) {
+int yamux_shm_new(yamux_shm **out, void *mem, size_t len, shmq_side side, const shmq_options *qopts,
+                  int is_client, const yamux_config *cfg, const yamux_callbacks *cb,
+                  void *user_data) {
     if (!out) return YAMUX_EINVAL;
     *out = NULL;
     yamux_shm *b = calloc(1, sizeof *b);
@@ -73,7 +79,12 @@ int yamux_shm_new(yamux_shm **out, void *mem, size_t len, shmq_side side,
     }
     if (cb) b->app = *cb;
     b->user_data = user_data;
-    yamux_callbacks mine = {fwd_incoming, fwd_stream, on_ping, fwd_goaway, fwd_close, NULL};
+    yamux_callbacks mine = {.on_incoming = fwd_incoming,
+                            .on_stream = fwd_stream,
+                            .on_ping = on_ping,
+                            .on_goaway = fwd_goaway,
+                            .on_close = fwd_close,
+                            .on_data = b->app.on_data ? fwd_data : NULL};
     r = yamux_session_new(&b->s, is_client, cfg, &mine, b);
     if (r != YAMUX_OK) {
         shmq_close(&b->q);
@@ -94,11 +105,17 @@ void yamux_shm_free(yamux_shm *b) {
     free(b);
 }
 
-yamux_session *yamux_shm_session(const yamux_shm *b) { return b->s; }
+yamux_session *yamux_shm_session(const yamux_shm *b) {
+    return b->s;
+}
 
-shmq *yamux_shm_queue(yamux_shm *b) { return &b->q; }
+shmq *yamux_shm_queue(yamux_shm *b) {
+    return &b->q;
+}
 
-void *yamux_shm_user_data(const yamux_shm *b) { return b->user_data; }
+void *yamux_shm_user_data(const yamux_shm *b) {
+    return b->user_data;
+}
 
 /* ---- moving packets ---------------------------------------------------------------------- */
 
@@ -233,7 +250,9 @@ int yamux_shm_arm(yamux_shm *b, shmq_waiter *w, uint64_t *deadline_ns) {
     return 0;
 }
 
-void yamux_shm_disarm(yamux_shm *b) { shmq_disarm(&b->q); }
+void yamux_shm_disarm(yamux_shm *b) {
+    shmq_disarm(&b->q);
+}
 
 ptrdiff_t yamux_shm_wait(yamux_shm *b, int64_t timeout_ns) {
     uint64_t start = yamux_shm_now();

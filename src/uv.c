@@ -67,6 +67,12 @@ static void fwd_goaway(yamux_session *s, void *ud) {
     if (u->app.on_goaway) u->app.on_goaway(s, u->user_data);
 }
 
+static size_t fwd_data(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t len,
+                       void *ud) {
+    yamux_uv *u = ud;
+    return u->app.on_data(s, st, data, len, u->user_data);
+}
+
 static void on_session_close(yamux_session *s, int err, void *ud) {
     yamux_uv *u = ud;
     u->ended = 1;
@@ -335,8 +341,13 @@ int yamux_uv_new(yamux_uv **out, uv_loop_t *loop, uv_stream_t *stream, int is_cl
     u->stream = stream;
     u->user_data = user_data;
     u->on_closed = on_closed;
-    yamux_callbacks mine = {fwd_incoming, fwd_stream,       fwd_ping,
-                            fwd_goaway,   on_session_close, on_send_ready};
+    yamux_callbacks mine = {.on_incoming = fwd_incoming,
+                            .on_stream = fwd_stream,
+                            .on_ping = fwd_ping,
+                            .on_goaway = fwd_goaway,
+                            .on_close = on_session_close,
+                            .on_send_ready = on_send_ready,
+                            .on_data = u->app.on_data ? fwd_data : NULL};
     int r = yamux_session_new(&u->s, is_client, cfg, &mine, u);
     if (r != YAMUX_OK) {
         free(u->rbuf);

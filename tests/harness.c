@@ -100,8 +100,20 @@ static void on_send_ready(yamux_session *s, void *ud) {
     ((th_side *)ud)->send_ready++;
 }
 
-static const yamux_callbacks callbacks = {on_incoming, on_stream, on_ping,
-                                          on_goaway,   on_close,  on_send_ready};
+static size_t on_data(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t len,
+                      void *ud) {
+    (void)s;
+    th_side *side = ud;
+    return side->data_fn ? side->data_fn(side, st, data, len) : 0;
+}
+
+static const yamux_callbacks callbacks = {.on_incoming = on_incoming,
+                                          .on_stream = on_stream,
+                                          .on_ping = on_ping,
+                                          .on_goaway = on_goaway,
+                                          .on_close = on_close,
+                                          .on_send_ready = on_send_ready,
+                                          .on_data = on_data};
 
 /* ---- wire -------------------------------------------------------------------------------- */
 

@@ -37,6 +37,8 @@ typedef struct th_side {
     size_t pending_len, pending_cap;
     int blocked;      /* when set, output stays queued (a stalled transport) */
     th_frame_log log; /* frames this side sent */
+    /* zero-copy receive (on_data), when set: returns the bytes it took */
+    size_t (*data_fn)(struct th_side *side, yamux_stream *st, const uint8_t *data, size_t len);
 } th_side;
 
 typedef struct th_pair {

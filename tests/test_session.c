@@ -807,6 +807,101 @@ static void test_write_ref(void **state) {
     assert_int_equal(released, 3);
 }
 
+/* Zero-copy receive: on_data sees payload in place; what it leaves is buffered, in order. */
+static uint64_t od_seen;
+static int od_calls;
+
+static size_t take_half(th_side *side, yamux_stream *st, const uint8_t *data, size_t len) {
+    (void)side;
+    size_t take = (len + 1) / 2;
+    for (size_t i = 0; i < take; i++)
+        assert_int_equal(data[i], th_byte(od_seen + i, yamux_stream_id(st)));
+    od_seen += take;
+    od_calls++;
+    return take;
+}
+
+static void test_on_data_partial(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    P.sv.data_fn = take_half;
+    od_seen = 0;
+    od_calls = 0;
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    static uint8_t buf[1 << 16];
+    uint64_t total = 3u << 20, sent = 0;
+    while (od_seen < total) {
+        while (sent < total) {
+            size_t n = total - sent < sizeof buf ? (size_t)(total - sent) : sizeof buf;
+            for (size_t i = 0; i < n; i++)
+                buf[i] = th_byte(sent + i, 1);
+            ptrdiff_t k = yamux_stream_write(cs, buf, n);
+            if (k <= 0) break;
+            sent += (uint64_t)k;
+        }
+        th_step(&P);
+        /* what on_data left behind is read normally, then on_data sees new payload again */
+        ptrdiff_t k;
+        while ((k = yamux_stream_read(ss, buf, sizeof buf)) > 0) {
+            for (ptrdiff_t i = 0; i < k; i++)
+                assert_int_equal(buf[i], th_byte(od_seen + (uint64_t)i, 1));
+            od_seen += (uint64_t)k;
+        }
+    }
+    assert_int_equal(od_seen, total);
+    assert_true(od_calls > 10);
+}
+
+static size_t echo_in_place(th_side *side, yamux_stream *st, const uint8_t *data, size_t len) {
+    (void)side;
+    ptrdiff_t w = yamux_stream_write(st, data, len);
+    return w > 0 ? (size_t)w : 0;
+}
+
+static size_t reset_on_data(th_side *side, yamux_stream *st, const uint8_t *data, size_t len) {
+    (void)side;
+    (void)data;
+    (void)len;
+    yamux_stream_reset(st);
+    return 0;
+}
+
+static void test_on_data_echo_and_reset(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    P.sv.data_fn = echo_in_place;
+    yamux_stream *cs, *ss, *cs2, *ss2;
+    open_pair(&cs, &ss);
+    static uint8_t out[200000], in[200000];
+    for (size_t i = 0; i < sizeof out; i++)
+        out[i] = th_byte(i, 5);
+    size_t w = 0, r = 0;
+    while (r < sizeof out) {
+        if (w < sizeof out) {
+            ptrdiff_t k = yamux_stream_write(cs, out + w, sizeof out - w);
+            if (k > 0) w += (size_t)k;
+        }
+        th_step(&P);
+        ptrdiff_t k;
+        while ((k = yamux_stream_read(cs, in + r, sizeof in - r)) > 0)
+            r += (size_t)k;
+        /* the echo side reads what on_data could not write back */
+        uint8_t tmp[65536];
+        while ((k = yamux_stream_read(ss, tmp, sizeof tmp)) > 0)
+            assert_int_equal(yamux_stream_write(ss, tmp, (size_t)k), k);
+    }
+    assert_memory_equal(in, out, sizeof out);
+    /* a reset from inside on_data: the rest of the frame is dropped, nothing breaks */
+    P.sv.data_fn = reset_on_data;
+    open_pair(&cs2, &ss2);
+    assert_int_equal(yamux_stream_write(cs2, out, 50000), 50000);
+    th_pump(&P);
+    assert_true(th_track(cs2)->events & YAMUX_EV_RESET);
+    assert_int_equal(yamux_stream_read(ss2, in, sizeof in), YAMUX_ERESET);
+    assert_false(yamux_session_is_closed(P.sv.s));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_open_accept_ids, teardown),
@@ -840,6 +935,8 @@ int main(void) {
         cmocka_unit_test_teardown(test_memory_bound, teardown),
         cmocka_unit_test_teardown(test_autotune, teardown),
         cmocka_unit_test_teardown(test_write_ref, teardown),
+        cmocka_unit_test_teardown(test_on_data_partial, teardown),
+        cmocka_unit_test_teardown(test_on_data_echo_and_reset, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

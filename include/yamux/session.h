@@ -119,6 +119,15 @@ typedef struct yamux_callbacks {
     /** The session has output to send again after yamux_session_send_iov() returned none
      * (edge-triggered). The callee may send at once or schedule a write. */
     void (*on_send_ready)(yamux_session *s, void *ud);
+    /** Optional zero-copy receive: called during yamux_session_recv() with payload bytes of
+     * stream `st` in place, as they arrive, whenever nothing is buffered for the stream
+     * before them. Returns how many the application took (0..len); the rest is buffered and
+     * reported with YAMUX_EV_READABLE as usual, and taken bytes reopen the window like a
+     * read. It may call the stream functions (write, close_write, reset, release) and
+     * yamux_session_open/ping, but not recv, send, tick or free: the session is mid-frame.
+     * Other callbacks wait until yamux_session_recv() ends. */
+    size_t (*on_data)(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t len,
+                      void *ud);
 } yamux_callbacks;
 
 /** Fills `cfg` with hashicorp/yamux's defaults (see the field comments). */

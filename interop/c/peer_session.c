@@ -137,6 +137,23 @@ static void pump_write(pstream *ps) {
 }
 
 /* Reads and verifies what came back, at most `max` bytes (0: all). */
+/* Checks `n` echoed bytes at the stream's read position and counts them. */
+static void verify_bytes(pstream *ps, const uint8_t *p, size_t n) {
+    pconn *c = ps->c;
+    size_t bad;
+    c->st->bytes_received += n;
+    if (c->o->sink || ps->idle) {
+        finish(ps, 0, "the remote sent data back");
+    } else if (ps->recvd + n > ps->size) {
+        finish(ps, 0, "echo longer than what was sent");
+    } else if (!peer_pattern_check(p, n, yamux_stream_id(ps->st), ps->recvd, &bad)) {
+        fprintf(stderr, "yamux-peer: echo differs at offset %llu\n",
+                (unsigned long long)(ps->recvd + bad));
+        finish(ps, 0, "echo differs");
+    }
+    ps->recvd += n;
+}
+
 static void pump_verify(pstream *ps, uint64_t max) {
     pconn *c = ps->c;
     uint64_t took = 0;
@@ -145,18 +162,7 @@ static void pump_verify(pstream *ps, uint64_t max) {
         size_t n = yamux_stream_peek(ps->st, &p);
         if (n == 0) break;
         if (max && n > max - took) n = (size_t)(max - took);
-        c->st->bytes_received += n;
-        size_t bad;
-        if (c->o->sink || ps->idle) {
-            finish(ps, 0, "the remote sent data back");
-        } else if (ps->recvd + n > ps->size) {
-            finish(ps, 0, "echo longer than what was sent");
-        } else if (!peer_pattern_check(p, n, yamux_stream_id(ps->st), ps->recvd, &bad)) {
-            fprintf(stderr, "yamux-peer: echo differs at offset %llu\n",
-                    (unsigned long long)(ps->recvd + bad));
-            finish(ps, 0, "echo differs");
-        }
-        ps->recvd += n;
+        verify_bytes(ps, p, n);
         took += n;
         yamux_stream_consume(ps->st, n);
         if (max && took >= max) return;
@@ -206,6 +212,28 @@ static void pump_serve(pstream *ps, uint64_t max) {
         ps->write_done = 1;
         yamux_stream_close_write(ps->st);
     }
+}
+
+/* Zero-copy receive: payload in place, before it is buffered. A slow reader (--read-delay)
+ * takes nothing here and reads on its timer. */
+static size_t on_data(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t len,
+                      void *ud) {
+    (void)s;
+    pconn *c = ud;
+    pstream *ps = yamux_stream_user_data(st);
+    if (!ps || c->o->read_delay_ms) return 0;
+    if (ps->ours) {
+        verify_bytes(ps, data, len);
+        return len;
+    }
+    if (!c->o->sink_mode) {
+        ptrdiff_t w = yamux_stream_write(st, data, len);
+        if (w <= 0) return 0; /* full: the rest waits in the stream's buffer */
+        len = (size_t)w;
+        c->st->bytes_sent += len;
+    }
+    c->st->bytes_received += len;
+    return len;
 }
 
 /* ---- events -------------------------------------------------------------------------------- */
@@ -392,7 +420,11 @@ int peer_session_start(uv_loop_t *loop, uv_stream_t *conn, int is_client, const 
     cfg.enable_keepalive = o->keepalive > 0;
     if (o->keepalive) cfg.keepalive_interval = (uint64_t)o->keepalive * 1000000000ull;
     if (cfg.stream_send_buffer < o->window) cfg.stream_send_buffer = o->window;
-    yamux_callbacks cb = {on_incoming, on_stream, on_ping, NULL, on_close, NULL};
+    yamux_callbacks cb = {.on_incoming = on_incoming,
+                          .on_stream = on_stream,
+                          .on_ping = on_ping,
+                          .on_close = on_close,
+                          .on_data = on_data};
     int r = yamux_uv_new(&c->u, loop, conn, is_client, &cfg, &cb, on_closed, c);
     if (r != YAMUX_OK) {
         free(c);
