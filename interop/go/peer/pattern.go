@@ -1,4 +1,4 @@
-package main
+package peer
 
 // Deterministic stream payloads (PEER_CLI.md): byte k of the stream with id S is
 //   (k*31 + S*7 + (k>>8)) & 0xFF
