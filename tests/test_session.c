@@ -130,6 +130,51 @@ static void test_large_data(void **state) {
     assert_true(th_count(&P.sv, YAMUX_TYPE_WINDOW_UPDATE, 0) > 8);
 }
 
+/* hashicorp's TestSendData_VeryLarge: streams in parallel, every byte verified (1 GiB in
+ * all; 64 MiB under valgrind). */
+static void test_very_large_data(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    enum { N = 4 };
+    uint64_t per = th_slow() ? (256ull << 20) : (16ull << 20);
+    yamux_stream *cs[N], *ss[N];
+    for (int i = 0; i < N; i++)
+        open_pair(&cs[i], &ss[i]);
+    static uint8_t buf[1 << 16];
+    uint64_t sent[N] = {0}, got[N] = {0};
+    int done = 0;
+    while (done < N) {
+        for (int i = 0; i < N; i++) {
+            uint32_t id = yamux_stream_id(cs[i]);
+            while (sent[i] < per) {
+                size_t n = per - sent[i] < sizeof buf ? (size_t)(per - sent[i]) : sizeof buf;
+                size_t space = yamux_stream_write_space(cs[i]);
+                if (!space) break;
+                if (n > space) n = space;
+                for (size_t k = 0; k < n; k++)
+                    buf[k] = th_byte(sent[i] + k, id);
+                assert_int_equal(yamux_stream_write(cs[i], buf, n), (ptrdiff_t)n);
+                sent[i] += n;
+                if (sent[i] == per) assert_int_equal(yamux_stream_close_write(cs[i]), YAMUX_OK);
+            }
+        }
+        th_step(&P);
+        for (int i = 0; i < N; i++) {
+            uint32_t id = yamux_stream_id(cs[i]);
+            ptrdiff_t k;
+            while ((k = yamux_stream_read(ss[i], buf, sizeof buf)) > 0) {
+                for (ptrdiff_t j = 0; j < k; j++)
+                    if (buf[j] != th_byte(got[i] + (uint64_t)j, id)) fail_msg("byte mismatch");
+                got[i] += (uint64_t)k;
+            }
+            if (k == 0 && got[i] == per) {
+                done++;
+                got[i]++; /* count once */
+            }
+        }
+    }
+}
+
 static void test_one_byte_splits(void **state) {
     (void)state;
     th_init(&P, NULL, NULL);
@@ -907,6 +952,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_open_accept_ids, teardown),
         cmocka_unit_test_teardown(test_small_data_and_half_close, teardown),
         cmocka_unit_test_teardown(test_large_data, teardown),
+        cmocka_unit_test_teardown(test_very_large_data, teardown),
         cmocka_unit_test_teardown(test_one_byte_splits, teardown),
         cmocka_unit_test_teardown(test_ping, teardown),
         cmocka_unit_test_teardown(test_ping_timeout, teardown),
