@@ -266,6 +266,7 @@ int yamux_session_open(yamux_session *s, yamux_stream **out) {
     st->in_map = 1;
     st->owned = 1;
     s->next_id += 2;
+    s->stats.streams_opened++;
     yx_list_push_back(&s->syn_wait, &st->queue_link);
     yx_syn_promote(s);
     *out = st;
@@ -281,6 +282,7 @@ yamux_stream *yamux_session_accept(yamux_session *s) {
     st->in_backlog = 0;
     s->backlog_len--;
     st->owned = 1;
+    s->stats.streams_accepted++;
     st->pending_flags |= YAMUX_FLAG_ACK;
     yx_stream_queue_ctrl(st);
     /* Data or FIN that arrived before the accept is there to read. */

@@ -158,6 +158,8 @@ struct yamux_session {
     uint64_t out_progress;   /* last time output moved, for the write timeout */
     int clock_started;
 
+    yamux_stats stats;
+
     /* callback dispatch */
     int dispatching;
     int free_deferred;

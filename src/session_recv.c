@@ -89,6 +89,8 @@ static int on_syn(yamux_session *s, const yamux_frame *f, yamux_stream **out) {
     if (!st) {
         /* Refused: the peer learns it from RST (space was checked before the frame). */
         yx_ctrl_push(s, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_RST, id, 0);
+        s->stats.streams_refused++;
+        s->stats.resets_out++;
         return YAMUX_OK;
     }
     st->in_map = 1;
@@ -114,8 +116,8 @@ static int on_unknown(yamux_session *s, const yamux_frame *f) {
 
 /* FIN and RST take effect after the frame's payload. */
 static int apply_flags(yamux_session *s, yamux_stream *st, uint16_t flags) {
-    (void)s;
     if (flags & YAMUX_FLAG_RST) {
+        s->stats.resets_in++;
         yx_stream_do_reset(st, YAMUX_ERESET, 0);
         return YAMUX_OK;
     }
@@ -155,6 +157,7 @@ static int on_stream_frame(yamux_session *s, const yamux_frame *f) {
         if (f->length) {
             if ((uint64_t)st->send_window + f->length > UINT32_MAX) return YAMUX_EPROTO_SEND_WINDOW;
             st->send_window += f->length;
+            s->stats.window_updates_in++;
             yx_stream_update_data(st);
         }
         return apply_flags(s, st, flags);
@@ -180,6 +183,7 @@ static int on_stream_frame(yamux_session *s, const yamux_frame *f) {
 static int on_ping(yamux_session *s, const yamux_frame *f) {
     if (f->flags & YAMUX_FLAG_SYN) {
         yx_ctrl_push(s, YAMUX_TYPE_PING, YAMUX_FLAG_ACK, 0, f->length);
+        s->stats.pings_in++;
         return YAMUX_OK;
     }
     for (uint32_t i = 0; i < YX_PING_CAP; i++) {
@@ -217,6 +221,7 @@ static int on_header(yamux_session *s) {
     yamux_frame_decode(&f, s->rx_hdr);
     int r = yamux_frame_validate(&f);
     if (r) return r;
+    s->stats.frames_in++;
     switch (f.type) {
     case YAMUX_TYPE_DATA:
     case YAMUX_TYPE_WINDOW_UPDATE:
@@ -262,6 +267,7 @@ ptrdiff_t yamux_session_recv(yamux_session *s, const uint8_t *data, size_t len) 
             size_t n = len - i < s->rx_left ? len - i : s->rx_left;
             yamux_stream *st = s->rx_st;
             s->rx_left -= (uint32_t)n;
+            s->stats.data_in += n;
             size_t took = st ? deliver(s, st, data + i, n) : n;
             if (s->free_deferred) { /* the application freed the session in on_data */
                 i += n;
@@ -280,7 +286,10 @@ ptrdiff_t yamux_session_recv(yamux_session *s, const uint8_t *data, size_t len) 
         }
         /* Each frame may need one session control frame in answer: stop reading while the
          * peer does not take our answers. */
-        if (s->rx_have == 0 && yx_ctrl_space(s) == 0) break;
+        if (s->rx_have == 0 && yx_ctrl_space(s) == 0) {
+            s->stats.input_throttled++;
+            break;
+        }
         size_t n = YAMUX_HEADER_SIZE - s->rx_have;
         if (n > len - i) n = len - i;
         memcpy(s->rx_hdr + s->rx_have, data + i, n);
@@ -291,6 +300,7 @@ ptrdiff_t yamux_session_recv(yamux_session *s, const uint8_t *data, size_t len) 
             r = on_header(s);
         }
     }
+    s->stats.bytes_in += i;
     if (r != YAMUX_OK) yx_session_fail(s, r);
     ptrdiff_t ret = s->state == YX_ENDED ? (s->err ? s->err : YAMUX_ESHUTDOWN) : (ptrdiff_t)i;
     yx_session_dispatch(s);

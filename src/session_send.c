@@ -47,6 +47,7 @@ static int produce_stream_ctrl(yamux_session *s, yamux_stream *st) {
     if (st->rst_pending) {
         st->rst_pending = 0;
         out_push(s, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_RST, st->id, 0);
+        s->stats.resets_out++;
         yx_stream_maybe_free(st);
         return 1;
     }
@@ -63,6 +64,7 @@ static int produce_stream_ctrl(yamux_session *s, yamux_stream *st) {
     }
     if (!flags && !delta) return 0;
     out_push(s, YAMUX_TYPE_WINDOW_UPDATE, flags, st->id, delta);
+    if (delta) s->stats.window_updates_out++;
     if (flags & YAMUX_FLAG_SYN) st->syn_sent = 1;
     if (flags & YAMUX_FLAG_ACK) st->established = 1;
     yx_stream_update_data(st);
@@ -91,7 +93,7 @@ static void produce_data(yamux_session *s, yamux_stream *st) {
 }
 
 /* Builds the next frame into the ring; returns 0 when there is nothing to build. */
-static int produce_one(yamux_session *s) {
+static int produce_frame(yamux_session *s) {
     if (s->out_count == YX_OUT_CAP) return 0;
     if (s->goaway_pending >= 0) {
         out_push(s, YAMUX_TYPE_GO_AWAY, 0, 0, (uint32_t)s->goaway_pending);
@@ -119,6 +121,7 @@ static int produce_one(yamux_session *s) {
             s->pings_unsent--;
             if (p->kind == YX_PING_KEEPALIVE) s->rx_any = 0;
             out_push(s, YAMUX_TYPE_PING, YAMUX_FLAG_SYN, 0, p->opaque);
+            s->stats.pings_out++;
             return 1;
         }
     }
@@ -131,6 +134,12 @@ static int produce_one(yamux_session *s) {
         return 1;
     }
     return 0;
+}
+
+static int produce_one(yamux_session *s) {
+    int r = produce_frame(s);
+    s->stats.frames_out += (uint64_t)r;
+    return r;
 }
 
 static size_t hand_out(yamux_session *s, yamux_iovec *iov, size_t *iovcnt, size_t max_bytes) {
@@ -172,6 +181,7 @@ static size_t hand_out(yamux_session *s, yamux_iovec *iov, size_t *iovcnt, size_
 static void mark_done(yamux_session *s, size_t n) {
     if (n > s->inflight) n = s->inflight;
     s->inflight -= n;
+    s->stats.bytes_out += n;
     if (n) s->out_progress = s->now;
     while (n > 0) {
         yx_out_frame *f = out_at(s, 0);
@@ -184,6 +194,7 @@ static void mark_done(yamux_session *s, size_t n) {
             yamux_stream *st = f->st;
             size_t m = pend - pstart;
             yx_bufq_consume(&st->sendq, &s->pool, m);
+            s->stats.data_out += m;
             st->sendq_base += m;
             st->send_committed -= m;
             if (st->want_writable && st->sendq.len <= s->cfg.stream_send_buffer / 2) {

@@ -130,6 +130,22 @@ typedef struct yamux_callbacks {
                       void *ud);
 } yamux_callbacks;
 
+/** Counters of a session's life, for monitoring and tests. */
+typedef struct yamux_stats {
+    uint64_t bytes_in, bytes_out;   /**< transport bytes received / written */
+    uint64_t frames_in, frames_out; /**< frames parsed / built */
+    uint64_t data_in, data_out;     /**< payload bytes received / written */
+    uint64_t streams_opened;        /**< by us */
+    uint64_t streams_accepted;      /**< opened by the peer and accepted */
+    uint64_t streams_refused;       /**< opened by the peer and refused with RST: backlog full,
+                                         max_streams, max_recv_memory or our GoAway */
+    uint64_t resets_in, resets_out; /**< RST received / sent */
+    uint64_t pings_in, pings_out;   /**< ping requests received (and answered) / sent */
+    uint64_t window_updates_in, window_updates_out; /**< non-zero window deltas */
+    uint64_t input_throttled; /**< yamux_session_recv() stopped early: the peer sends
+                                   pings or SYNs faster than it takes our answers */
+} yamux_stats;
+
 /** Fills `cfg` with hashicorp/yamux's defaults (see the field comments). */
 void yamux_config_init(yamux_config *cfg);
 
@@ -227,6 +243,9 @@ int yamux_session_remote_goaway(const yamux_session *s);
 
 /** Streams alive (not yet freed), both directions. */
 size_t yamux_session_num_streams(const yamux_session *s);
+
+/** Copies the session's counters into `out`. */
+void yamux_session_stats(const yamux_session *s, yamux_stats *out);
 
 /** Smoothed ping round trip in nanoseconds (0 before the first answer). */
 uint64_t yamux_session_rtt(const yamux_session *s);
