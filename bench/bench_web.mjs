@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Throughput between an event worker and a wasm worker over the web package (yamux over the
+// shmq channel), 1, 16 and 256 streams, both directions, in Node.js worker_threads and in
+// headless Chromium, next to a plain-JavaScript SharedArrayBuffer ring copy measured in the
+// same run (the ceiling), and the prototype's ~90 MB/s for reference.
+//   node bench/bench_web.mjs [--node-only | --browser-only] [--total MiB]
+// Needs web/build.sh to have run (scripts/demo and the web tests do it).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { runBench, benchTable } = await import(path.join(root, 'web/demo/bench.js'));
+const { serve } = await import(path.join(root, 'web/demo/serve.js'));
+const { launch, pollPage } = await import(path.join(root, 'web/browser/chromium.js'));
+
+const args = process.argv.slice(2);
+const ti = args.indexOf('--total');
+const total = (ti >= 0 ? Number(args[ti + 1]) : 512) * (1 << 20);
+const si = args.indexOf('--event-spin-us'); // experiment: event side spins before sleeping
+const spin = si >= 0 ? Number(args[si + 1]) : undefined;
+globalThis.YAMUX_BENCH_SPIN = spin;
+const header = ['| env | streams | direction | MB/s | JS ring ceiling MB/s | ratio | vs prototype (90 MB/s) |',
+  '| --- | --- | --- | --- | --- | --- | --- |'];
+const lines = [...header];
+
+if (!args.includes('--browser-only')) {
+  const rows = await runBench({ total, onRow: (r) => console.error(`node ${r.dir} ${r.streams}: ${r.mbps.toFixed(0)} MB/s`) });
+  lines.push(benchTable('node', rows));
+}
+if (!args.includes('--node-only')) {
+  const browser = await launch();
+  if (!browser) {
+    console.error('chromium or playwright-core missing: browser part skipped (npm ci in web/)');
+  } else {
+    const { server, url } = await serve();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(url.replace('index.html', `bench.html?total=${total}${spin !== undefined ? `&spin=${spin}` : ''}`));
+      const state = await pollPage(page, () => window.yamuxBench?.state !== 'running' && window.yamuxBench?.state, null, 500);
+      const res = await page.evaluate(() => window.yamuxBench);
+      if (state !== 'done') throw new Error(res.error);
+      lines.push(benchTable('chromium', res.rows));
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  }
+}
+console.log(lines.join('\n'));

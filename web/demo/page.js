@@ -1,0 +1,46 @@
+// The demo page: runs the demo scenario (scenario.js) with live figures, and leaves the
+// result in window.yamuxDemo for the browser test ({state, result | error, live}).
+import { runDemo } from './scenario.js';
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const streams = Number(params.get('streams') || 32);
+const bytes = Number(params.get('bytes') || 8 << 20);
+const demo = (window.yamuxDemo = { state: 'running', live: null, result: null, error: null, crossOriginIsolated });
+$('coi').textContent = String(crossOriginIsolated);
+
+function onLive(live) {
+  demo.live = live;
+  $('live-streams').textContent = live.streams;
+  $('live-bytes').textContent = `${(live.bytes / 1e6).toFixed(0)} MB`;
+  $('live-mbps').textContent = live.mbps.toFixed(0);
+  $('live-rtt').textContent = live.rttMs ? `${(live.rttMs * 1000).toFixed(0)} us` : '-';
+}
+
+function show({ rows, total }) {
+  const body = $('result').querySelector('tbody');
+  for (const r of [...rows, total]) {
+    const tr = document.createElement('tr');
+    for (const v of [r.what, r.streams, `${(r.bytes / (1 << 20)).toFixed(0)} MiB`, r.mbps.toFixed(0), `${(r.rttMs * 1000).toFixed(0)} us`]) {
+      const td = document.createElement('td');
+      td.textContent = v;
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+  $('result').hidden = false;
+}
+
+$('state').textContent = 'running';
+try {
+  if (!crossOriginIsolated) throw new Error('not cross-origin isolated: serve with COOP/COEP (scripts/demo --browser)');
+  const result = await runDemo({ streams, bytes, onLive });
+  demo.result = result;
+  show(result);
+  demo.state = 'done';
+} catch (e) {
+  demo.error = String(e?.stack || e);
+  $('error').textContent = demo.error;
+  demo.state = 'failed';
+}
+$('state').textContent = demo.state;

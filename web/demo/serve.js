@@ -1,0 +1,51 @@
+// A static server for web/ with the headers that make a page cross-origin isolated
+// (SharedArrayBuffer, Atomics.wait in workers): COOP same-origin, COEP require-corp.
+//   node web/demo/serve.js [--port N]      prints the demo page's URL
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.cjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json',
+  '.css': 'text/css',
+};
+
+/**
+ * Serves web/ on 127.0.0.1 (port 0: any free port). Resolves with {server, url}.
+ * @param {number} [port]
+ */
+export function serve(port = 0) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const file = path.resolve(webDir, '.' + decodeURIComponent(url.pathname));
+    const headers = {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
+    };
+    if (!file.startsWith(webDir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404, headers).end('not found');
+      return;
+    }
+    headers['Content-Type'] = MIME[path.extname(file)] || 'application/octet-stream';
+    res.writeHead(200, headers);
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) =>
+    server.listen(port, '127.0.0.1', () => {
+      const { port: p } = server.address();
+      resolve({ server, url: `http://127.0.0.1:${p}/demo/index.html` });
+    }),
+  );
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf('--port');
+  const { url } = await serve(i > 0 ? Number(process.argv[i + 1]) : 8080);
+  console.log(`demo page (cross-origin isolated): ${url}`);
+  console.log('options: ?streams=N&bytes=B   (Ctrl-C to stop)');
+}

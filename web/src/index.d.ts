@@ -1,0 +1,118 @@
+// Types of the package's main entry (index.js): the event side and the worker helpers.
+import type { Channel } from './channel.js';
+
+export { createChannel, markSideGone, SIDE_A, SIDE_B } from './channel.js';
+export type { Channel } from './channel.js';
+export { ShmqError } from './shmq.js';
+
+/** yamux_error codes. */
+export const Codes: Readonly<Record<string, number>>;
+
+/** A yamux failure: `code` (yamux_error), `codeName` ("YAMUX_ERESET"), the engine's sentence
+ * as message, and for transport failures the ShmqError as `cause`. */
+export class YamuxError extends Error {
+  readonly name: 'YamuxError';
+  readonly code: number;
+  readonly codeName: string;
+}
+
+/** Engine settings (yamux_config); durations in milliseconds. */
+export interface EngineConfig {
+  acceptBacklog?: number;
+  maxInflightOpens?: number;
+  maxStreams?: number;
+  /** Receive window per stream, 256 KiB .. 16 MiB (announced to the peer). */
+  maxStreamWindow?: number;
+  windowAutotune?: boolean | number;
+  /** Bound on buffered plus granted receive bytes over all streams. */
+  maxRecvMemory?: number;
+  /** Bytes a stream queues before writes wait (default 256 KiB). */
+  streamSendBuffer?: number;
+  maxFramePayload?: number;
+  enableKeepalive?: boolean | number;
+  keepaliveIntervalMs?: number;
+  writeTimeoutMs?: number;
+  streamOpenTimeoutMs?: number;
+  streamCloseTimeoutMs?: number;
+}
+
+export interface SessionOptions {
+  /** The channel's buffer (Channel.buffer) and region offset (Channel.offset). */
+  buffer: SharedArrayBuffer;
+  offset?: number;
+  /** Which side of the channel (default SIDE_A; the wasm worker takes the other). */
+  side?: 0 | 1;
+  /** yamux client role (odd stream ids); default: side A is the client. */
+  client?: boolean;
+  config?: EngineConfig;
+  /** Heartbeat timeout published to the peer (default 10000 ms; 0: never). */
+  hbTimeoutMs?: number;
+  /** Liveness check period while waiting (default 100 ms). */
+  checkIntervalMs?: number;
+  /** Poll the channel this long before sleeping in Atomics.waitAsync (default 0: never). */
+  spinUs?: number;
+}
+
+/** One yamux stream as a WHATWG stream pair. Reading reopens the peer's window as it goes;
+ * writes resolve once the engine queued the bytes: at most the send buffer plus 256 KiB per
+ * stream wait in the engine. */
+export class YamuxStream {
+  readonly id: number;
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Accepts Uint8Array, ArrayBuffer(View) or string chunks. close(): half-close (FIN);
+   * abort(): reset. */
+  readonly writable: WritableStream<Uint8Array | ArrayBuffer | ArrayBufferView | string>;
+  /** Resolves when the peer acknowledged the stream (at once for accepted streams). */
+  readonly established: Promise<void>;
+  /** Bytes written and not yet in the channel. */
+  readonly unsent: number;
+  /** Resets the stream: both directions fail with ERESET. */
+  reset(): void;
+  /** Half-closes the writing side (without taking a writer). */
+  close(): Promise<void>;
+}
+
+/** The event side: a yamux session over one side of the channel; never blocks. */
+export class Session implements AsyncIterable<YamuxStream> {
+  static create(options: SessionOptions): Promise<Session>;
+  /** Opens a stream. Rejects with YamuxError (EGOAWAY, ESHUTDOWN, ELIMIT, ...). */
+  open(): Promise<YamuxStream>;
+  /** Accepts the next stream the peer opens; rejects once the session ended. */
+  accept(): Promise<YamuxStream>;
+  [Symbol.asyncIterator](): AsyncIterator<YamuxStream>;
+  /** Round trip in milliseconds. */
+  ping(): Promise<number>;
+  /** GoAway 0: the peer may open no new streams. */
+  goAway(): void;
+  /** Ends the session cleanly and closes this side of the channel. */
+  close(): Promise<void>;
+  /** Ends the session as a transport failure (the peer is known to be gone). */
+  abort(reason?: Error): void;
+  /** Resolves on a clean end, rejects with the YamuxError that ended the session. */
+  readonly closed: Promise<void>;
+  readonly remoteGoAway: boolean;
+  readonly isClosed: boolean;
+  readonly numStreams: number;
+  readonly rttMs: number;
+  readonly recvMemory: number;
+  readonly engineMemory: number;
+  readonly bytes: { in: number; out: number };
+}
+
+/** A supervised worker (see startWorker). */
+export interface WorkerHandle {
+  worker: Worker | import('node:worker_threads').Worker;
+  postMessage(msg: unknown, transfer?: Transferable[]): void;
+  onMessage(fn: (msg: any) => void): void;
+  /** Exit code (1: crashed, -1: terminated through the handle). */
+  readonly exited: Promise<number>;
+  /** Terminates the worker and marks its side of the channel gone. */
+  terminate(): Promise<void>;
+}
+
+/** Starts a module worker (browser Worker or Node.js worker_threads); when it exits or
+ * crashes, its `side` of `channel` is marked gone so the other side does not hang. */
+export function startWorker(url: URL | string, opts?: { channel?: Channel; side?: 0 | 1; name?: string }): Promise<WorkerHandle>;
+
+/** The wasm worker script: post it {channel, args} (the C program's command line). */
+export const wasmWorkerUrl: URL;

@@ -1,0 +1,139 @@
+// Moves bytes between the shmq channel and the engine, without blocking: received packets are
+// copied from the ring into one staging buffer of the engine's memory and fed in one call;
+// the engine's output (an iovec list pointing into its stream buffers) is copied straight
+// into records reserved in the ring and published in one index update.
+import { ShmqError, MORE, ECLOSED } from './shmq.js';
+import { Codes } from './errors.js';
+
+const IOV_MAX = 64;
+
+export class Pump {
+  /**
+   * @param {import('./engine.js').Engine} engine
+   * @param {import('./shmq.js').Shmq} q
+   */
+  constructor(engine, q) {
+    this.e = engine;
+    this.q = q;
+    this.mtu = q.mtu;
+    this.inCap = Math.max(256 * 1024, 4 * q.mtu);
+    this.inBuf = engine.malloc(this.inCap);
+    this.iov = engine.malloc(IOV_MAX * 8 + 8);
+    this.cnt = this.iov + IOV_MAX * 8;
+    this.holdOff = 0; // input the engine has not taken yet: inBuf[holdOff, holdLen)
+    this.holdLen = 0;
+    this.outBlocked = false; // output waits for ring space
+    this.dead = false; // the channel ended (closed by either side, peer dead, corrupt)
+    this.cause = null; // the ShmqError that ended it
+    this.bytesIn = 0;
+    this.bytesOut = 0;
+  }
+
+  /** The channel failed or the peer closed: tell the engine (EOF or transport error). */
+  end(err) {
+    if (this.dead) return;
+    this.dead = true;
+    const x = this.e.x, s = this.e.s;
+    if (err instanceof ShmqError && err.code === ECLOSED) {
+      x.yamux_session_recv_eof(s);
+    } else {
+      this.cause = err;
+      x.yamux_session_abort(s, Codes.ETRANSPORT);
+    }
+  }
+
+  /** Feeds held input, then received packets, until the engine stops taking them. */
+  in() {
+    const x = this.e.x, s = this.e.s, q = this.q;
+    let moved = 0;
+    if (this.holdLen) {
+      const n = x.yamux_session_recv(s, this.inBuf + this.holdOff, this.holdLen - this.holdOff);
+      if (n < 0) {
+        this.holdLen = this.holdOff = 0;
+        return 0;
+      }
+      this.holdOff += n;
+      moved += n;
+      if (this.holdOff < this.holdLen) return moved;
+      this.holdLen = this.holdOff = 0;
+    }
+    while (!this.dead && !x.yamux_session_is_closed(s)) {
+      let len = 0, err = null;
+      const heap = this.e.u8, ring = q.u8;
+      try {
+        while (len + this.mtu <= this.inCap) {
+          const p = q.peekOffset();
+          if (p < 0) break;
+          heap.set(ring.subarray(p, p + q.rxLen), this.inBuf + len);
+          len += q.rxLen;
+        }
+        q.release();
+      } catch (e) {
+        err = e;
+      }
+      if (len) {
+        this.bytesIn += len;
+        const n = x.yamux_session_recv(s, this.inBuf, len);
+        if (n >= 0) moved += n;
+        if (n >= 0 && n < len) {
+          this.holdOff = n;
+          this.holdLen = len;
+          break;
+        }
+      }
+      if (err) this.end(err);
+      if (!len || err) break;
+    }
+    return moved;
+  }
+
+  /** Writes the engine's output into the ring, a record of up to the MTU at a time. The
+   * records are published by flush() (one index update, at most one wake-up of the peer). */
+  out() {
+    const x = this.e.x, s = this.e.s, q = this.q;
+    let moved = 0;
+    this.outBlocked = false;
+    try {
+      while (!this.dead && x.yamux_session_want_send(s)) {
+        const p = q.reserveOffset(this.mtu);
+        if (p < 0) {
+          this.outBlocked = true;
+          break;
+        }
+        const u32 = this.e.u32;
+        u32[this.cnt >> 2] = IOV_MAX;
+        const n = x.yamux_session_send_iov(s, this.iov, this.cnt, this.mtu);
+        if (n === 0) break;
+        const cnt = u32[this.cnt >> 2], heap = this.e.u8, ring = q.u8;
+        for (let i = 0, off = p, w = this.iov >> 2; i < cnt; i++, w += 2) {
+          const base = u32[w], l = u32[w + 1];
+          ring.set(heap.subarray(base, base + l), off);
+          off += l;
+        }
+        q.commit(n, MORE);
+        x.yamux_session_send_done(s, n);
+        moved += n;
+      }
+      if (this.outBlocked) q.flush(); // the peer must see a full ring to free it
+    } catch (e) {
+      this.end(e);
+    }
+    this.bytesOut += moved;
+    return moved;
+  }
+
+  /** Publishes the records written by out(). */
+  flush() {
+    if (this.dead) return;
+    try {
+      this.q.flush();
+    } catch (e) {
+      this.end(e);
+    }
+  }
+
+  /** True when the engine holds input back or has output the ring can take now. */
+  busy() {
+    return this.holdLen > 0 || (!this.dead && !this.outBlocked && this.e.x.yamux_session_want_send(this.e.s));
+  }
+}
