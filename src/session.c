@@ -295,19 +295,25 @@ size_t yamux_session_backlog(const yamux_session *s) {
     return s->backlog_len;
 }
 
-int yamux_session_ping(yamux_session *s, uint32_t *opaque_out) {
-    if (s->state == YX_ENDED) return YAMUX_ESHUTDOWN;
+yx_ping *yx_ping_start(yamux_session *s, uint8_t kind) {
     for (uint32_t i = 0; i < YX_PING_CAP; i++) {
         yx_ping *p = &s->pings[i];
         if (p->kind) continue;
-        p->kind = YX_PING_USER;
+        p->kind = kind;
         p->opaque = ++s->ping_seq;
         s->pings_unsent++;
-        if (opaque_out) *opaque_out = p->opaque;
-        yx_session_dispatch(s);
-        return YAMUX_OK;
+        return p;
     }
-    return YAMUX_ELIMIT;
+    return NULL;
+}
+
+int yamux_session_ping(yamux_session *s, uint32_t *opaque_out) {
+    if (s->state == YX_ENDED) return YAMUX_ESHUTDOWN;
+    yx_ping *p = yx_ping_start(s, YX_PING_USER);
+    if (!p) return YAMUX_ELIMIT;
+    if (opaque_out) *opaque_out = p->opaque;
+    yx_session_dispatch(s);
+    return YAMUX_OK;
 }
 
 /* ---- queries ----------------------------------------------------------------------------- */

@@ -176,6 +176,8 @@ void yx_session_dispatch(yamux_session *s);
 void yx_stream_notify(yamux_stream *st, unsigned events);
 int yx_session_out_ready(const yamux_session *s);
 void yx_ping_complete(yamux_session *s, yx_ping *p, int status);
+/* Takes a free ping slot for a ping of `kind` (sent by the output scheduler); NULL if none. */
+yx_ping *yx_ping_start(yamux_session *s, uint8_t kind);
 uint32_t yx_ctrl_space(const yamux_session *s);
 void yx_ctrl_push(yamux_session *s, uint8_t type, uint16_t flags, uint32_t id, uint32_t len);
 

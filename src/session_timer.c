@@ -11,19 +11,6 @@ static uint64_t write_deadline(const yamux_session *s) {
     return s->out_progress + s->cfg.write_timeout;
 }
 
-/* Returns 0 when every ping slot is taken. */
-static int start_ping(yamux_session *s, uint8_t kind) {
-    for (uint32_t i = 0; i < YX_PING_CAP; i++) {
-        yx_ping *p = &s->pings[i];
-        if (p->kind) continue;
-        p->kind = kind;
-        p->opaque = ++s->ping_seq;
-        s->pings_unsent++;
-        return 1;
-    }
-    return 0;
-}
-
 /* Returns an error that ends the session, or 0. */
 static int run_timers(yamux_session *s) {
     uint64_t now = s->now;
@@ -50,7 +37,7 @@ static int run_timers(yamux_session *s) {
         /* With every slot held by the application's pings, try again an interval later:
          * giving up would end keepalive for the rest of the session. */
         s->next_keepalive =
-            start_ping(s, YX_PING_KEEPALIVE) ? UINT64_MAX : now + s->cfg.keepalive_interval;
+            yx_ping_start(s, YX_PING_KEEPALIVE) ? UINT64_MAX : now + s->cfg.keepalive_interval;
     }
     if (!yx_list_empty(&s->open_timers)) {
         yamux_stream *st = yx_container_of(s->open_timers.next, yamux_stream, open_link);
@@ -75,7 +62,7 @@ void yamux_session_tick(yamux_session *s, uint64_t now_ns) {
         s->clock_started = 1;
         s->out_progress = s->now;
         if (s->cfg.enable_keepalive) s->next_keepalive = s->now + s->cfg.keepalive_interval;
-        if (s->cfg.window_autotune && s->state == YX_ALIVE) (void)start_ping(s, YX_PING_PROBE);
+        if (s->cfg.window_autotune && s->state == YX_ALIVE) (void)yx_ping_start(s, YX_PING_PROBE);
     }
     if (s->state == YX_ALIVE) {
         int r = run_timers(s);

@@ -24,36 +24,11 @@ uint64_t yamux_shm_now(void) {
 
 /* ---- session callbacks ------------------------------------------------------------------- */
 
-static void fwd_incoming(yamux_session *s, void *ud) {
-    yamux_shm *b = ud;
-    if (b->app.on_incoming) b->app.on_incoming(s, b->user_data);
-}
-
-static void fwd_stream(yamux_session *s, yamux_stream *st, unsigned ev, void *ud) {
-    yamux_shm *b = ud;
-    if (b->app.on_stream) b->app.on_stream(s, st, ev, b->user_data);
-}
-
+/* Records ping answers for yamux_block_ping(), then forwards them. */
 static void on_ping(yamux_session *s, uint32_t opaque, int status, uint64_t rtt, void *ud) {
     yamux_shm *b = ud;
     yx_shm_ping_record(b, opaque, status, rtt);
-    if (b->app.on_ping) b->app.on_ping(s, opaque, status, rtt, b->user_data);
-}
-
-static void fwd_goaway(yamux_session *s, void *ud) {
-    yamux_shm *b = ud;
-    if (b->app.on_goaway) b->app.on_goaway(s, b->user_data);
-}
-
-static size_t fwd_data(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t len,
-                       void *ud) {
-    yamux_shm *b = ud;
-    return b->app.on_data(s, st, data, len, b->user_data);
-}
-
-static void fwd_close(yamux_session *s, int err, void *ud) {
-    yamux_shm *b = ud;
-    if (b->app.on_close) b->app.on_close(s, err, b->user_data);
+    if (b->fwd.app.on_ping) b->fwd.app.on_ping(s, opaque, status, rtt, b->fwd.user_data);
 }
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
@@ -77,14 +52,11 @@ int yamux_shm_new(yamux_shm **out, void *mem, size_t len, shmq_side side, const 
         free(b);
         return YAMUX_ENOMEM;
     }
-    if (cb) b->app = *cb;
-    b->user_data = user_data;
-    yamux_callbacks mine = {.on_incoming = fwd_incoming,
-                            .on_stream = fwd_stream,
-                            .on_ping = on_ping,
-                            .on_goaway = fwd_goaway,
-                            .on_close = fwd_close,
-                            .on_data = b->app.on_data ? fwd_data : NULL};
+    if (cb) b->fwd.app = *cb;
+    b->fwd.user_data = user_data;
+    yamux_callbacks mine;
+    yx_fwd_callbacks(&mine, &b->fwd);
+    mine.on_ping = on_ping;
     r = yamux_session_new(&b->s, is_client, cfg, &mine, b);
     if (r != YAMUX_OK) {
         shmq_close(&b->q);
@@ -114,7 +86,7 @@ shmq *yamux_shm_queue(yamux_shm *b) {
 }
 
 void *yamux_shm_user_data(const yamux_shm *b) {
-    return b->user_data;
+    return b->fwd.user_data;
 }
 
 /* ---- moving packets ---------------------------------------------------------------------- */

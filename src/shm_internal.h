@@ -2,6 +2,7 @@
 #ifndef YX_SHM_INTERNAL_H
 #define YX_SHM_INTERNAL_H
 
+#include "fwd.h"
 #include "yamux/shm.h"
 
 #define YX_SHM_PINGS 16
@@ -13,10 +14,9 @@ typedef struct yx_shm_ping {
 } yx_shm_ping;
 
 struct yamux_shm {
+    yx_fwd fwd; /* first: the session's user data points here */
     shmq q;
     yamux_session *s;
-    yamux_callbacks app;
-    void *user_data;
     size_t mtu;
     uint8_t *hold; /* input the session could not take yet (at most one packet) */
     size_t hold_len, hold_off;

@@ -4,12 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwd.h"
+
 #define RBUF_SIZE (256u * 1024u)
 #define WRITE_IOV 64
 #define WRITE_MAX (1u << 20)
 #define LINGER_MS 2000
 
 struct yamux_uv {
+    yx_fwd fwd; /* first: the session's user data points here */
     uv_loop_t *loop;
     uv_stream_t *stream;
     uv_timer_t timer;
@@ -17,8 +20,6 @@ struct yamux_uv {
     uv_write_t wreq;
     uv_shutdown_t sreq;
     yamux_session *s;
-    yamux_callbacks app;
-    void *user_data;
     yamux_uv_closed_cb on_closed;
 
     uint8_t *rbuf;
@@ -47,37 +48,11 @@ static void on_idle(uv_idle_t *h);
 
 /* ---- session callbacks ------------------------------------------------------------------- */
 
-static void fwd_incoming(yamux_session *s, void *ud) {
-    yamux_uv *u = ud;
-    if (u->app.on_incoming) u->app.on_incoming(s, u->user_data);
-}
-
-static void fwd_stream(yamux_session *s, yamux_stream *st, unsigned ev, void *ud) {
-    yamux_uv *u = ud;
-    if (u->app.on_stream) u->app.on_stream(s, st, ev, u->user_data);
-}
-
-static void fwd_ping(yamux_session *s, uint32_t opaque, int status, uint64_t rtt, void *ud) {
-    yamux_uv *u = ud;
-    if (u->app.on_ping) u->app.on_ping(s, opaque, status, rtt, u->user_data);
-}
-
-static void fwd_goaway(yamux_session *s, void *ud) {
-    yamux_uv *u = ud;
-    if (u->app.on_goaway) u->app.on_goaway(s, u->user_data);
-}
-
-static size_t fwd_data(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t len,
-                       void *ud) {
-    yamux_uv *u = ud;
-    return u->app.on_data(s, st, data, len, u->user_data);
-}
-
 static void on_session_close(yamux_session *s, int err, void *ud) {
     yamux_uv *u = ud;
     u->ended = 1;
     u->err = err;
-    if (u->app.on_close) u->app.on_close(s, err, u->user_data);
+    if (u->fwd.app.on_close) u->fwd.app.on_close(s, err, u->fwd.user_data);
     if (!u->in_cb && !u->closing) uv_idle_start(&u->idle, on_idle);
 }
 
@@ -269,7 +244,7 @@ static void flush_once(yamux_uv *u) {
 static void on_handle_closed(uv_handle_t *h) {
     yamux_uv *u = h->data;
     if (--u->handles_open > 0) return;
-    if (u->on_closed) u->on_closed(u, u->err, u->user_data);
+    if (u->on_closed) u->on_closed(u, u->err, u->fwd.user_data);
     yamux_session_free(u->s);
     free(u->rbuf);
     free(u);
@@ -336,18 +311,15 @@ int yamux_uv_new(yamux_uv **out, uv_loop_t *loop, uv_stream_t *stream, int is_cl
         free(u);
         return YAMUX_ENOMEM;
     }
-    if (cb) u->app = *cb;
+    if (cb) u->fwd.app = *cb;
     u->loop = loop;
     u->stream = stream;
-    u->user_data = user_data;
+    u->fwd.user_data = user_data;
     u->on_closed = on_closed;
-    yamux_callbacks mine = {.on_incoming = fwd_incoming,
-                            .on_stream = fwd_stream,
-                            .on_ping = fwd_ping,
-                            .on_goaway = fwd_goaway,
-                            .on_close = on_session_close,
-                            .on_send_ready = on_send_ready,
-                            .on_data = u->app.on_data ? fwd_data : NULL};
+    yamux_callbacks mine;
+    yx_fwd_callbacks(&mine, &u->fwd);
+    mine.on_close = on_session_close;
+    mine.on_send_ready = on_send_ready;
     int r = yamux_session_new(&u->s, is_client, cfg, &mine, u);
     if (r != YAMUX_OK) {
         free(u->rbuf);
@@ -382,7 +354,7 @@ yamux_uv *yamux_uv_from_session(const yamux_session *s) {
 }
 
 void *yamux_uv_user_data(const yamux_uv *u) {
-    return u->user_data;
+    return u->fwd.user_data;
 }
 
 void yamux_uv_close(yamux_uv *u) {

@@ -7,6 +7,7 @@
 
 #include <uv.h>
 
+#include "pattern.h"
 #include "yamux/uv.h"
 
 enum { EXIT_OK = 0, EXIT_VERIFY = 1, EXIT_USAGE = 2, EXIT_PROTOCOL = 3 };
@@ -39,14 +40,6 @@ typedef struct peer_stats {
 
 /* peer_args.c: parses argv; exits with EXIT_USAGE on errors. */
 void peer_parse_args(peer_opts *o, int argc, char **argv);
-
-/* peer_pattern.c: the deterministic payload of PEER_CLI.md. peer_pattern_at points into a
- * shared table at the payload byte `off` of stream `id`; `*len` contiguous bytes follow
- * (at least 64 KiB). */
-const uint8_t *peer_pattern_at(uint32_t id, uint64_t off, size_t *len);
-void peer_pattern_fill(uint8_t *dst, size_t n, uint32_t id, uint64_t off);
-int peer_pattern_check(const uint8_t *src, size_t n, uint32_t id, uint64_t off, size_t *bad);
-uint64_t peer_splitmix64(uint64_t *state);
 
 /* peer_main.c: resident set size of this process. */
 uint64_t peer_rss_bytes(void);

@@ -6,7 +6,7 @@
  * So every stream's payload is a window into one table of two periods: no per-byte work. */
 #include <string.h>
 
-#include "peer.h"
+#include "pattern.h"
 
 #define PERIOD 65536u
 
@@ -48,7 +48,7 @@ int peer_pattern_check(const uint8_t *src, size_t n, uint32_t id, uint64_t off, 
             size_t i = 0;
             while (src[done + i] == want[i])
                 i++;
-            *bad = done + i;
+            if (bad) *bad = done + i;
             return 0;
         }
         done += len;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pattern.h"
 #include "yamux/block.h"
 
 enum {
@@ -46,11 +47,6 @@ typedef struct peer_opts {
 
 /* peer_args.c */
 int peer_parse_args(int argc, char **argv, peer_opts *o);
-
-/* peer_pattern.c: byte k of stream S is (k*31 + S*7 + (k>>8)) & 0xFF */
-const uint8_t *peer_pattern_at(uint32_t id, uint64_t off, size_t *len);
-int peer_pattern_check(const uint8_t *src, size_t n, uint32_t id, uint64_t off);
-uint64_t peer_splitmix64(uint64_t *state);
 
 /* peer_run.c: attaches side o->side of the region at `mem` (`len` bytes mapped), serves the
  * session until it ends (or, with exit_when_done, until the opened streams are done), closes

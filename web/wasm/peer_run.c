@@ -57,7 +57,8 @@ static size_t on_data(yamux_session *s, yamux_stream *st, const uint8_t *d, size
         if (!p->o->sink_mode) p->bytes_sent += (uint64_t)w;
         return (size_t)w;
     }
-    if (p->o->sink || j->got + n > j->total || !peer_pattern_check(d, n, j->id, j->got)) return 0;
+    if (p->o->sink || j->got + n > j->total || !peer_pattern_check(d, n, j->id, j->got, NULL))
+        return 0;
     j->got += n;
     p->bytes_received += n;
     return n;
@@ -147,7 +148,7 @@ static int serve_opened(peer *p, job *j) {
     while ((n = yamux_stream_peek(j->st, &d)) > 0) {
         if (o->read_delay_ms) yamux_block_sleep(p->b, (int64_t)o->read_delay_ms * 1000000);
         if (n > o->write_size) n = (size_t)o->write_size;
-        if (o->sink || j->got + n > j->total || !peer_pattern_check(d, n, j->id, j->got)) {
+        if (o->sink || j->got + n > j->total || !peer_pattern_check(d, n, j->id, j->got, NULL)) {
             fprintf(stderr, "yamux-wasm-peer: stream %u: data does not verify at %" PRIu64 "\n",
                     j->id, j->got);
             return -1;
