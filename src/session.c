@@ -285,9 +285,10 @@ yamux_stream *yamux_session_accept(yamux_session *s) {
     s->stats.streams_accepted++;
     st->pending_flags |= YAMUX_FLAG_ACK;
     yx_stream_queue_ctrl(st);
-    /* Data or FIN that arrived before the accept is there to read. */
-    if (st->recvq.len || st->remote_fin) yx_stream_notify(st, YAMUX_EV_READABLE);
     yx_session_dispatch(s);
+    /* Data or FIN that arrived before the accept is there to read: say so at the next
+     * dispatch, once the caller holds the handle (not from inside this call). */
+    if (st->recvq.len || st->remote_fin) yx_stream_notify(st, YAMUX_EV_READABLE);
     return st;
 }
 

@@ -312,6 +312,25 @@ static void test_open_timeout(void **state) {
 }
 
 /* Streams opened before the first tick count their timeouts from the first tick. */
+/* Data that arrives before the accept is reported after it, once the caller holds the stream:
+ * never from inside yamux_session_accept() (where the application has no handle yet). */
+static void test_accept_reports_early_data_after(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs;
+    assert_int_equal(yamux_session_open(P.c.s, &cs), YAMUX_OK);
+    assert_int_equal(yamux_stream_write(cs, "early", 5), 5);
+    th_pump(&P);
+    yamux_stream *ss = yamux_session_accept(P.sv.s);
+    assert_non_null(ss);
+    assert_null(yamux_stream_user_data(ss)); /* no on_stream call attached a record */
+    th_stream *t = th_track(ss);
+    assert_int_equal(yamux_stream_read_available(ss), 5);
+    th_pump(&P); /* the next public calls dispatch it */
+    assert_int_equal(t->count, 1);
+    assert_true(t->events & YAMUX_EV_READABLE);
+}
+
 static void test_open_before_clock(void **state) {
     (void)state;
     th_init(&P, NULL, NULL); /* only for the teardown */
@@ -959,6 +978,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_keepalive, teardown),
         cmocka_unit_test_teardown(test_keepalive_busy_peer, teardown),
         cmocka_unit_test_teardown(test_open_timeout, teardown),
+        cmocka_unit_test_teardown(test_accept_reports_early_data_after, teardown),
         cmocka_unit_test_teardown(test_open_before_clock, teardown),
         cmocka_unit_test_teardown(test_open_acked_in_time, teardown),
         cmocka_unit_test_teardown(test_close_timeout, teardown),

@@ -213,7 +213,9 @@ uint64_t yamux_session_next_deadline(const yamux_session *s);
 int yamux_session_open(yamux_session *s, yamux_stream **out);
 
 /** Takes the oldest stream from the accept backlog and sends its ACK (with our window), or
- * returns NULL when the backlog is empty. */
+ * returns NULL when the backlog is empty. Data (or FIN) that arrived before is reported with
+ * YAMUX_EV_READABLE at the next dispatch after this call returns, never from inside it; it
+ * can also be read at once. */
 yamux_stream *yamux_session_accept(yamux_session *s);
 
 /** Number of inbound streams waiting in the accept backlog. */
