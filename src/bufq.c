@@ -80,41 +80,21 @@ size_t yx_bufq_append(yx_bufq *q, yx_pool *p, const uint8_t *data, size_t len) {
 
 int yx_bufq_append_ref(yx_bufq *q, yx_pool *p, const uint8_t *data, size_t len,
                        void (*release)(void *arg), void *arg) {
-    /* Pieces of at most 1 GiB (32-bit offsets); only the last one carries the release. */
-    const size_t piece = (size_t)1 << 30;
-    size_t n = (len + piece - 1) / piece;
-    yx_chunk *first = NULL, *last = NULL;
-    for (size_t i = 0; i < n; i++) {
-        yx_chunk *c = p->alloc.malloc(YX_CHUNK_REF_ALLOC, p->alloc.ud);
-        if (!c) {
-            while (first) {
-                yx_chunk *nx = first->next;
-                p->alloc.free(first, YX_CHUNK_REF_ALLOC, p->alloc.ud);
-                first = nx;
-            }
-            return YAMUX_ENOMEM;
-        }
-        size_t off = i * piece, k = len - off < piece ? len - off : piece;
-        c->next = NULL;
-        c->begin = 0;
-        c->end = (uint32_t)k;
-        c->ext = data + off;
-        c->release = i + 1 == n ? release : NULL;
-        c->release_arg = arg;
-        if (last)
-            last->next = c;
-        else
-            first = c;
-        last = c;
-    }
-    if (!first) return YAMUX_OK;
+    yx_chunk *c = p->alloc.malloc(YX_CHUNK_REF_ALLOC, p->alloc.ud);
+    if (!c) return YAMUX_ENOMEM;
+    c->next = NULL;
+    c->begin = 0;
+    c->end = (uint32_t)len;
+    c->ext = data;
+    c->release = release;
+    c->release_arg = arg;
     if (q->tail)
-        q->tail->next = first;
+        q->tail->next = c;
     else
-        q->head = first;
-    q->tail = last;
+        q->head = c;
+    q->tail = c;
     q->len += len;
-    p->live += n;
+    p->live++;
     return YAMUX_OK;
 }
 

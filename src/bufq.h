@@ -55,9 +55,9 @@ void yx_pool_destroy(yx_pool *p);
 /** Appends `len` bytes; returns the number appended (less than `len` only on ENOMEM). */
 size_t yx_bufq_append(yx_bufq *q, yx_pool *p, const uint8_t *data, size_t len);
 
-/** Appends `len` bytes by reference: no copy; `release(arg)` (may be NULL) is called once
- * every one of them has been consumed, truncated or cleared. Returns 0 or YAMUX_ENOMEM
- * (then nothing was appended and release is not called). */
+/** Appends `len` (< 4 GiB) bytes by reference, as one chunk: no copy; `release(arg)` (may be
+ * NULL) is called once every one of them has been consumed, truncated or cleared. Returns 0 or
+ * YAMUX_ENOMEM (then nothing was appended and release is not called). */
 int yx_bufq_append_ref(yx_bufq *q, yx_pool *p, const uint8_t *data, size_t len,
                        void (*release)(void *arg), void *arg);
 

@@ -15,7 +15,8 @@ typedef struct yx_idmap_slot {
 
 typedef struct yx_idmap {
     yx_idmap_slot *slots;
-    size_t cap; /* 0 or a power of two */
+    size_t cap;     /* 0 or a power of two */
+    unsigned shift; /* 32 - log2(cap): the hash keeps the top bits of the product */
     size_t count;
     const yamux_allocator *alloc;
 } yx_idmap;

@@ -339,6 +339,10 @@ uint64_t yamux_session_rtt(const yamux_session *s) {
     return s->rtt;
 }
 
+void yamux_session_stats(const yamux_session *s, yamux_stats *out) {
+    *out = s->stats;
+}
+
 uint64_t yamux_session_recv_memory(const yamux_session *s) {
     return s->recv_reserved;
 }

@@ -19,6 +19,8 @@
 #define YX_PING_CAP 16u
 /* Remote stream ids remembered below the highest seen, to catch reuse (bits). */
 #define YX_SEEN_BITS 512u
+/* A timer deadline that starts counting at the next tick (armed between ticks). */
+#define YX_DEADLINE_NEXT_TICK UINT64_MAX
 /* Spare chunks kept by the pool. */
 #define YX_POOL_SPARE 256u
 
@@ -155,7 +157,9 @@ struct yamux_session {
     uint64_t rtt;
     uint64_t now;
     uint64_t next_keepalive; /* UINT64_MAX when not scheduled */
-    uint64_t out_progress;   /* last time output moved, for the write timeout */
+    int stall_watch;         /* output was pending at the last tick */
+    uint64_t stall_since;    /* since when (tick time) it is pending without moving */
+    uint64_t stall_bytes;    /* stats.bytes_out at stall_since */
     int clock_started;
 
     yamux_stats stats;

@@ -205,6 +205,10 @@ static int on_goaway(yamux_session *s, const yamux_frame *f) {
         if (!s->remote_goaway) {
             s->remote_goaway = 1;
             s->goaway_event = 1;
+            /* Streams whose SYN has not left yet would only be refused: fail them here. */
+            yx_link *l;
+            while ((l = yx_list_pop_front(&s->syn_wait)) != NULL)
+                yx_stream_do_reset(yx_container_of(l, yamux_stream, queue_link), YAMUX_EGOAWAY, 0);
         }
         return YAMUX_OK;
     case YAMUX_GOAWAY_PROTOCOL_ERROR:
@@ -261,8 +265,8 @@ ptrdiff_t yamux_session_recv(yamux_session *s, const uint8_t *data, size_t len) 
     if (s->state == YX_ENDED) return s->err ? s->err : YAMUX_ESHUTDOWN;
     size_t i = 0;
     int r = YAMUX_OK;
-    if (len) s->rx_any = 1;
-    while (i < len && r == YAMUX_OK) {
+    /* The session may end inside on_data (the application closed it): stop parsing then. */
+    while (i < len && r == YAMUX_OK && s->state == YX_ALIVE) {
         if (s->rx_left) {
             size_t n = len - i < s->rx_left ? len - i : s->rx_left;
             yamux_stream *st = s->rx_st;
@@ -301,6 +305,7 @@ ptrdiff_t yamux_session_recv(yamux_session *s, const uint8_t *data, size_t len) 
         }
     }
     s->stats.bytes_in += i;
+    if (i) s->rx_any = 1;
     if (r != YAMUX_OK) yx_session_fail(s, r);
     ptrdiff_t ret = s->state == YX_ENDED ? (s->err ? s->err : YAMUX_ESHUTDOWN) : (ptrdiff_t)i;
     yx_session_dispatch(s);

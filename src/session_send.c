@@ -61,6 +61,11 @@ static int produce_stream_ctrl(yamux_session *s, yamux_stream *st) {
     if (st->fin_requested && !st->fin_sent && st->sendq.len == st->send_committed) {
         flags |= YAMUX_FLAG_FIN;
         st->fin_sent = 1;
+        /* hashicorp's close timeout: the peer has this long, from our FIN, to send its own */
+        if (s->cfg.stream_close_timeout && !st->remote_fin) {
+            st->close_deadline = YX_DEADLINE_NEXT_TICK;
+            yx_list_push_back(&s->close_timers, &st->close_link);
+        }
     }
     if (!flags && !delta) return 0;
     out_push(s, YAMUX_TYPE_WINDOW_UPDATE, flags, st->id, delta);
@@ -117,7 +122,7 @@ static int produce_frame(yamux_session *s) {
             if (!p->kind || p->sent) continue;
             p->sent = 1;
             p->sent_at = s->now;
-            p->deadline = s->cfg.write_timeout ? s->now + s->cfg.write_timeout : UINT64_MAX;
+            p->deadline = YX_DEADLINE_NEXT_TICK; /* counts from the next tick */
             s->pings_unsent--;
             if (p->kind == YX_PING_KEEPALIVE) s->rx_any = 0;
             out_push(s, YAMUX_TYPE_PING, YAMUX_FLAG_SYN, 0, p->opaque);
@@ -173,7 +178,6 @@ static size_t hand_out(yamux_session *s, yamux_iovec *iov, size_t *iovcnt, size_
     }
     *iovcnt = n;
     s->inflight += bytes;
-    if (bytes) s->out_progress = s->now;
     if (!yx_session_out_ready(s)) s->send_ready_armed = 1;
     return bytes;
 }
@@ -182,7 +186,6 @@ static void mark_done(yamux_session *s, size_t n) {
     if (n > s->inflight) n = s->inflight;
     s->inflight -= n;
     s->stats.bytes_out += n;
-    if (n) s->out_progress = s->now;
     while (n > 0) {
         yx_out_frame *f = out_at(s, 0);
         uint32_t total = YAMUX_HEADER_SIZE + f->payload;

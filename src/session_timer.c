@@ -1,22 +1,64 @@
-/* yamux session timers. Time is only ever passed in. Open and close timeouts have one
- * duration each, so their lists are already sorted by deadline: every check is O(1). */
+/* yamux session timers. Time is only ever passed in, by yamux_session_tick(): the session's
+ * notion of "now" is the time of the last tick. A timer armed between two ticks (a stream
+ * opened, a FIN or a ping sent) therefore starts counting at the next tick, never from a
+ * stale time: its deadline is left at YX_DEADLINE_NEXT_TICK until then, and
+ * yamux_session_next_deadline() asks for that tick at once. The write timeout likewise
+ * watches, tick by tick, whether output is pending and whether any of it moved.
+ * Open and close timeouts have one duration each, so their lists stay sorted by deadline:
+ * every check is O(1). */
 #include "session_internal.h"
 
 static uint64_t min64(uint64_t a, uint64_t b) {
     return a < b ? a : b;
 }
 
-static uint64_t write_deadline(const yamux_session *s) {
-    if (!s->cfg.write_timeout || (!s->inflight && !yx_session_out_ready(s))) return UINT64_MAX;
-    return s->out_progress + s->cfg.write_timeout;
+static int output_pending(const yamux_session *s) {
+    return s->inflight || yx_session_out_ready(s);
+}
+
+/* Gives a deadline to the timers armed since the last tick. They were appended last, so they
+ * sit at the tails of the lists. */
+static void start_fresh_timers(yamux_session *s, uint64_t now) {
+    for (yx_link *l = s->open_timers.prev; l != &s->open_timers; l = l->prev) {
+        yamux_stream *st = yx_container_of(l, yamux_stream, open_link);
+        if (st->open_deadline != YX_DEADLINE_NEXT_TICK) break;
+        st->open_deadline = now + s->cfg.stream_open_timeout;
+    }
+    for (yx_link *l = s->close_timers.prev; l != &s->close_timers; l = l->prev) {
+        yamux_stream *st = yx_container_of(l, yamux_stream, close_link);
+        if (st->close_deadline != YX_DEADLINE_NEXT_TICK) break;
+        st->close_deadline = now + s->cfg.stream_close_timeout;
+    }
+    for (uint32_t i = 0; i < YX_PING_CAP; i++) {
+        yx_ping *p = &s->pings[i];
+        if (p->kind && p->sent && p->deadline == YX_DEADLINE_NEXT_TICK)
+            p->deadline = s->cfg.write_timeout ? now + s->cfg.write_timeout : UINT64_MAX - 1;
+    }
+}
+
+/* The write timeout: output pending at successive ticks without a byte written. */
+static int check_write_stall(yamux_session *s, uint64_t now) {
+    if (!output_pending(s)) {
+        s->stall_watch = 0;
+        return YAMUX_OK;
+    }
+    if (!s->stall_watch || s->stats.bytes_out != s->stall_bytes) {
+        s->stall_watch = 1;
+        s->stall_since = now;
+        s->stall_bytes = s->stats.bytes_out;
+        return YAMUX_OK;
+    }
+    if (s->cfg.write_timeout && now - s->stall_since >= s->cfg.write_timeout)
+        return YAMUX_EWRITE_TIMEOUT;
+    return YAMUX_OK;
 }
 
 /* Returns an error that ends the session, or 0. */
 static int run_timers(yamux_session *s) {
     uint64_t now = s->now;
-    /* Nothing was waiting to go out: the write timeout counts from now on. */
-    if (!s->inflight && !yx_session_out_ready(s)) s->out_progress = now;
-    if (write_deadline(s) <= now) return YAMUX_EWRITE_TIMEOUT;
+    start_fresh_timers(s, now);
+    int r = check_write_stall(s, now);
+    if (r) return r;
 
     for (uint32_t i = 0; i < YX_PING_CAP; i++) {
         yx_ping *p = &s->pings[i];
@@ -54,13 +96,7 @@ static int run_timers(yamux_session *s) {
 void yamux_session_tick(yamux_session *s, uint64_t now_ns) {
     if (now_ns > s->now || !s->clock_started) s->now = now_ns;
     if (!s->clock_started) {
-        /* Timers armed before the first tick counted from time 0: move them to now. */
-        for (yx_link *l = s->open_timers.next; l != &s->open_timers; l = l->next)
-            yx_container_of(l, yamux_stream, open_link)->open_deadline += s->now;
-        for (yx_link *l = s->close_timers.next; l != &s->close_timers; l = l->next)
-            yx_container_of(l, yamux_stream, close_link)->close_deadline += s->now;
         s->clock_started = 1;
-        s->out_progress = s->now;
         if (s->cfg.enable_keepalive) s->next_keepalive = s->now + s->cfg.keepalive_interval;
         if (s->cfg.window_autotune && s->state == YX_ALIVE) (void)yx_ping_start(s, YX_PING_PROBE);
     }
@@ -74,13 +110,24 @@ void yamux_session_tick(yamux_session *s, uint64_t now_ns) {
 uint64_t yamux_session_next_deadline(const yamux_session *s) {
     if (s->state == YX_ENDED) return UINT64_MAX;
     if (!s->clock_started) return 0;
-    uint64_t d = min64(s->next_keepalive, write_deadline(s));
+    /* Timers armed since the last tick, and output that became pending since: tick now. */
+    uint64_t d = s->next_keepalive;
+    if (output_pending(s) && s->cfg.write_timeout)
+        d = min64(d, s->stall_watch ? s->stall_since + s->cfg.write_timeout : s->now);
     for (uint32_t i = 0; i < YX_PING_CAP; i++)
-        if (s->pings[i].kind && s->pings[i].sent) d = min64(d, s->pings[i].deadline);
-    if (!yx_list_empty(&s->open_timers))
-        d = min64(d, yx_container_of(s->open_timers.next, yamux_stream, open_link)->open_deadline);
-    if (!yx_list_empty(&s->close_timers))
+        if (s->pings[i].kind && s->pings[i].sent)
+            d = min64(d, s->pings[i].deadline == YX_DEADLINE_NEXT_TICK ? s->now
+                                                                       : s->pings[i].deadline);
+    if (!yx_list_empty(&s->open_timers)) {
+        const yamux_stream *last = yx_container_of(s->open_timers.prev, yamux_stream, open_link);
+        const yamux_stream *first = yx_container_of(s->open_timers.next, yamux_stream, open_link);
+        d = min64(d, last->open_deadline == YX_DEADLINE_NEXT_TICK ? s->now : first->open_deadline);
+    }
+    if (!yx_list_empty(&s->close_timers)) {
+        const yamux_stream *last = yx_container_of(s->close_timers.prev, yamux_stream, close_link);
+        const yamux_stream *first = yx_container_of(s->close_timers.next, yamux_stream, close_link);
         d = min64(d,
-                  yx_container_of(s->close_timers.next, yamux_stream, close_link)->close_deadline);
+                  last->close_deadline == YX_DEADLINE_NEXT_TICK ? s->now : first->close_deadline);
+    }
     return d;
 }

@@ -132,7 +132,10 @@ void yx_stream_kill(yamux_stream *st, int err) {
     if (!st->err && !st->reset && !(st->fin_sent && st->remote_fin)) st->err = err;
     st->rst_pending = 0;
     st->pending_flags = 0;
-    st->syn_slot = 0;
+    if (st->syn_slot) {
+        st->syn_slot = 0;
+        s->inflight_opens--;
+    }
     yx_bufq_truncate(&st->sendq, &s->pool, st->send_committed);
     unlink_if(&st->ctrl_link);
     unlink_if(&st->data_link);
@@ -162,7 +165,7 @@ void yx_syn_promote(yamux_session *s) {
         st->pending_flags |= YAMUX_FLAG_SYN;
         yx_stream_queue_ctrl(st);
         if (s->cfg.stream_open_timeout) {
-            st->open_deadline = s->now + s->cfg.stream_open_timeout;
+            st->open_deadline = YX_DEADLINE_NEXT_TICK; /* counts from the next tick */
             yx_list_push_back(&s->open_timers, &st->open_link);
         }
     }
@@ -291,7 +294,7 @@ ptrdiff_t yamux_stream_write_ref(yamux_stream *st, const void *buf, size_t len,
     yamux_session *s = st->session;
     int e = stream_dead_err(st);
     if (!e && st->fin_requested) e = YAMUX_ECLOSED;
-    if (!e && len > PTRDIFF_MAX) e = YAMUX_EINVAL;
+    if (!e && len > UINT32_MAX) e = YAMUX_EINVAL; /* one by-reference chunk */
     if (!e && yamux_stream_write_space(st) == 0) {
         st->want_writable = 1;
         e = YAMUX_EAGAIN;
@@ -356,15 +359,10 @@ int yamux_stream_at_eof(const yamux_stream *st) {
 }
 
 static int close_write(yamux_stream *st) {
-    yamux_session *s = st->session;
     int e = stream_dead_err(st);
     if (e) return e;
     if (st->fin_requested) return YAMUX_OK;
     st->fin_requested = 1;
-    if (s->cfg.stream_close_timeout && !st->remote_fin) {
-        st->close_deadline = s->now + s->cfg.stream_close_timeout;
-        yx_list_push_back(&s->close_timers, &st->close_link);
-    }
     if (st->sendq.len == st->send_committed) yx_stream_queue_ctrl(st);
     yx_stream_update_data(st);
     return YAMUX_OK;
@@ -392,7 +390,9 @@ void yamux_stream_release(yamux_stream *st) {
     unlink_if(&st->notify_link);
     if (!stream_dead_err(st)) {
         close_write(st);
-        /* Whatever arrived unread is dropped, and its window given back. */
+        /* Whatever arrived unread is dropped, and its window given back; so is the rest of a
+         * frame still arriving. */
+        if (s->rx_st == st) s->rx_st = NULL;
         yx_bufq_clear(&st->recvq, &s->pool);
         yx_stream_recv_consumed(st);
     }

@@ -228,8 +228,17 @@ size_t th_move(th_side *from, th_side *to) {
     return move(from, to, from->pair->chunk);
 }
 
+/* Like an event loop: ticks a session whose next deadline has come (timers armed since its
+ * last tick ask for one at once). */
+static void tick_due(th_pair *p, th_side *side) {
+    if (yamux_session_next_deadline(side->s) <= p->now) yamux_session_tick(side->s, p->now);
+}
+
 size_t th_step(th_pair *p) {
-    return move(&p->c, &p->sv, p->chunk) + move(&p->sv, &p->c, p->chunk);
+    size_t moved = move(&p->c, &p->sv, p->chunk) + move(&p->sv, &p->c, p->chunk);
+    tick_due(p, &p->c);
+    tick_due(p, &p->sv);
+    return moved;
 }
 
 size_t th_pump(th_pair *p) {

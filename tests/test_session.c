@@ -344,6 +344,9 @@ static void test_open_before_clock(void **state) {
     assert_false(yamux_session_is_closed(s));
     uint8_t out[64];
     assert_int_equal(yamux_session_send(s, out, sizeof out), YAMUX_HEADER_SIZE); /* SYN+FIN */
+    /* the FIN arms the close timer: it starts at the next tick, which is asked for now */
+    assert_int_equal(yamux_session_next_deadline(s), 5000 * TH_SEC);
+    yamux_session_tick(s, 5000 * TH_SEC);
     assert_int_equal(yamux_session_next_deadline(s), 5075 * TH_SEC);
     yamux_session_tick(s, 5075 * TH_SEC);
     assert_int_equal(yamux_session_error(s), YAMUX_EOPEN_TIMEOUT);
@@ -710,11 +713,31 @@ static void test_write_timeout(void **state) {
     assert_false(yamux_session_is_closed(P.c.s));
     P.c.blocked = 1; /* the transport stops taking output */
     assert_int_equal(yamux_stream_write(cs, "stuck", 5), 5);
+    /* the session asks for a tick at once: the timeout counts from the write, not from the
+     * tick an hour ago */
+    assert_int_equal(yamux_session_next_deadline(P.c.s), P.now);
+    th_step(&P);
     th_advance(&P, 9 * TH_SEC);
     assert_false(yamux_session_is_closed(P.c.s));
     th_advance(&P, TH_SEC);
     assert_true(yamux_session_is_closed(P.c.s));
     assert_int_equal(P.c.close_err, YAMUX_EWRITE_TIMEOUT);
+}
+
+/* A transport that takes output slowly but steadily is not stalled. */
+static void test_write_timeout_slow_progress(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    static uint8_t buf[200000];
+    assert_int_equal(yamux_stream_write(cs, buf, sizeof buf), (ptrdiff_t)sizeof buf);
+    uint8_t out[1000];
+    for (int i = 0; i < 60; i++) { /* 1000 bytes a second for a minute */
+        th_advance(&P, TH_SEC);
+        assert_true(yamux_session_send(P.c.s, out, sizeof out) > 0);
+        assert_false(yamux_session_is_closed(P.c.s));
+    }
 }
 
 static void test_stream_reset(void **state) {
@@ -966,6 +989,151 @@ static void test_on_data_echo_and_reset(void **state) {
     assert_false(yamux_session_is_closed(P.sv.s));
 }
 
+/* ---- from the code review: stale clocks, mid-frame release, GoAway, stats ---------------- */
+
+/* An idle session (no timers, so nobody ticks it) opens a stream or pings much later: the
+ * open and ping timeouts count from then, not from the last tick. */
+static void test_timers_after_idle(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *a, *b;
+    open_pair(&a, &b);
+    assert_int_equal(yamux_session_next_deadline(P.c.s), UINT64_MAX);
+    P.now += 3600 * TH_SEC; /* an hour passes without a tick */
+    yamux_stream *late;
+    assert_int_equal(yamux_session_open(P.c.s, &late), YAMUX_OK);
+    assert_int_equal(yamux_session_ping(P.c.s, NULL), YAMUX_OK);
+    P.sv.blocked = 1; /* no ACK, no answer */
+    th_pump(&P);
+    th_advance(&P, 9 * TH_SEC);
+    assert_int_equal(P.c.pings, 0); /* not timed out at the first tick */
+    assert_false(yamux_session_is_closed(P.c.s));
+    th_advance(&P, TH_SEC);
+    assert_int_equal(P.c.pings, 1);
+    assert_int_equal(P.c.last_ping_status, YAMUX_ETIMEOUT);
+    th_advance(&P, 64 * TH_SEC);
+    assert_false(yamux_session_is_closed(P.c.s));
+    th_advance(&P, TH_SEC);
+    assert_int_equal(P.c.close_err, YAMUX_EOPEN_TIMEOUT);
+}
+
+/* The close timeout runs from our FIN: data still queued ahead of it is not cut short. */
+static void test_close_timer_starts_at_fin(void **state) {
+    (void)state;
+    yamux_config c = cfg();
+    c.stream_send_buffer = 1u << 20; /* more queued than the peer's window */
+    th_init(&P, &c, NULL);
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    static uint8_t buf[400000];
+    assert_int_equal(yamux_stream_write(cs, buf, sizeof buf), (ptrdiff_t)sizeof buf);
+    assert_int_equal(yamux_stream_close_write(cs), YAMUX_OK);
+    th_pump(&P); /* a window's worth goes; the rest (and the FIN) wait for the reader */
+    assert_int_equal(th_count(&P.c, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_FIN), 0);
+    th_advance(&P, 400 * TH_SEC);
+    assert_int_equal(yamux_stream_error(cs), 0);
+    uint8_t rd[65536];
+    while (yamux_stream_read(ss, rd, sizeof rd) > 0)
+        th_pump(&P);
+    assert_int_equal(th_count(&P.c, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_FIN), 1);
+    th_advance(&P, 299 * TH_SEC);
+    assert_int_equal(yamux_stream_error(cs), 0);
+    th_advance(&P, TH_SEC);
+    assert_int_equal(yamux_stream_error(cs), YAMUX_ETIMEOUT);
+}
+
+/* Releasing a stream while a frame of it is still arriving gives its whole window back. */
+static void test_release_mid_frame(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    uint8_t h[2 * YAMUX_HEADER_SIZE];
+    th_hdr(h, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_SYN, 1, 0);
+    th_hdr(h + YAMUX_HEADER_SIZE, YAMUX_TYPE_DATA, 0, 1, YAMUX_INITIAL_WINDOW); /* a full window */
+    assert_int_equal(th_inject(&P.sv, h, sizeof h), (ptrdiff_t)sizeof h);
+    yamux_stream *st = yamux_session_accept(P.sv.s);
+    static uint8_t pay[YAMUX_INITIAL_WINDOW];
+    assert_int_equal(th_inject(&P.sv, pay, 1000), 1000);
+    yamux_stream_release(st);
+    assert_int_equal(th_inject(&P.sv, pay + 1000, sizeof pay - 1000),
+                     (ptrdiff_t)(sizeof pay - 1000));
+    th_drain(&P.sv);
+    uint64_t granted = 0;
+    for (size_t i = 0; i < P.sv.log.count; i++)
+        if (P.sv.log.frames[i].type == YAMUX_TYPE_WINDOW_UPDATE &&
+            P.sv.log.frames[i].stream_id == 1)
+            granted += P.sv.log.frames[i].length;
+    assert_int_equal(granted, YAMUX_INITIAL_WINDOW);
+    assert_int_equal(yamux_session_recv_memory(P.sv.s), YAMUX_INITIAL_WINDOW);
+}
+
+/* After the peer's GoAway, streams whose SYN had not left fail at once with EGOAWAY. */
+static void test_goaway_fails_waiting_opens(void **state) {
+    (void)state;
+    yamux_config c = cfg();
+    c.max_inflight_opens = 1;
+    th_init(&P, &c, NULL);
+    yamux_stream *first, *waiting;
+    assert_int_equal(yamux_session_open(P.c.s, &first), YAMUX_OK);
+    assert_int_equal(yamux_session_open(P.c.s, &waiting), YAMUX_OK);
+    th_track(waiting);
+    th_pump(&P); /* one SYN out, the other waits for its ACK */
+    assert_int_equal(yamux_session_go_away(P.sv.s), YAMUX_OK);
+    th_pump(&P);
+    assert_true(th_track(waiting)->events & YAMUX_EV_RESET);
+    assert_int_equal(yamux_stream_write(waiting, "x", 1), YAMUX_EGOAWAY);
+    assert_int_equal(th_count(&P.c, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_SYN), 1);
+}
+
+static size_t close_in_data(th_side *side, yamux_stream *st, const uint8_t *data, size_t len) {
+    (void)st;
+    (void)data;
+    yamux_session_close(side->s);
+    return len;
+}
+
+/* A session closed from inside on_data parses nothing more of the same input. */
+static void test_close_in_on_data(void **state) {
+    (void)state;
+    th_init(&P, NULL, NULL);
+    yamux_stream *cs, *ss;
+    open_pair(&cs, &ss);
+    P.sv.data_fn = close_in_data;
+    yamux_stream *more[3];
+    assert_int_equal(yamux_stream_write(cs, "x", 1), 1);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(yamux_session_open(P.c.s, &more[i]), YAMUX_OK);
+    th_step(&P);
+    assert_int_equal(P.sv.closed, 1);
+    assert_int_equal(yamux_session_backlog(P.sv.s), 0);
+    assert_int_equal(P.sv.incoming, 1); /* only the first stream's, before the close */
+}
+
+static void test_stats(void **state) {
+    (void)state;
+    yamux_config sc = cfg();
+    sc.accept_backlog = 1;
+    th_init(&P, NULL, &sc);
+    yamux_stream *a, *b;
+    assert_int_equal(yamux_session_open(P.c.s, &a), YAMUX_OK);
+    assert_int_equal(yamux_session_open(P.c.s, &b), YAMUX_OK); /* beyond the backlog */
+    assert_int_equal(yamux_stream_write(a, "hello", 5), 5);
+    assert_int_equal(yamux_session_ping(P.c.s, NULL), YAMUX_OK);
+    th_pump(&P);
+    yamux_stats c, s;
+    yamux_session_stats(P.c.s, &c);
+    yamux_session_stats(P.sv.s, &s);
+    assert_int_equal(c.streams_opened, 2);
+    assert_int_equal(s.streams_refused, 1);
+    assert_int_equal(c.resets_in, 1);
+    assert_int_equal(c.data_out, 5);
+    assert_int_equal(s.data_in, 5);
+    assert_int_equal(c.pings_out, 1);
+    assert_int_equal(s.pings_in, 1);
+    assert_int_equal(c.bytes_out, s.bytes_in);
+    assert_int_equal(s.bytes_out, c.bytes_in);
+    assert_int_equal(c.frames_out, s.frames_in);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_open_accept_ids, teardown),
@@ -995,12 +1163,19 @@ int main(void) {
         cmocka_unit_test_teardown(test_partial_read_window_update, teardown),
         cmocka_unit_test_teardown(test_window_update_during_read, teardown),
         cmocka_unit_test_teardown(test_write_timeout, teardown),
+        cmocka_unit_test_teardown(test_write_timeout_slow_progress, teardown),
         cmocka_unit_test_teardown(test_stream_reset, teardown),
         cmocka_unit_test_teardown(test_release_discards, teardown),
         cmocka_unit_test_teardown(test_stream_limits, teardown),
         cmocka_unit_test_teardown(test_memory_bound, teardown),
         cmocka_unit_test_teardown(test_autotune, teardown),
         cmocka_unit_test_teardown(test_write_ref, teardown),
+        cmocka_unit_test_teardown(test_timers_after_idle, teardown),
+        cmocka_unit_test_teardown(test_close_timer_starts_at_fin, teardown),
+        cmocka_unit_test_teardown(test_release_mid_frame, teardown),
+        cmocka_unit_test_teardown(test_goaway_fails_waiting_opens, teardown),
+        cmocka_unit_test_teardown(test_close_in_on_data, teardown),
+        cmocka_unit_test_teardown(test_stats, teardown),
         cmocka_unit_test_teardown(test_on_data_partial, teardown),
         cmocka_unit_test_teardown(test_on_data_echo_and_reset, teardown),
     };

@@ -278,7 +278,8 @@ ptrdiff_t yamux_stream_write(yamux_stream *st, const void *buf, size_t len);
  * be NULL) is called: once every byte was written to the transport, or dropped by a reset or
  * the session's end, or when the session is freed. release must not call into the session.
  * Returns `len`, or YAMUX_EAGAIN (full: wait for YAMUX_EV_WRITABLE; release is not called),
- * YAMUX_ECLOSED, YAMUX_ERESET, YAMUX_ENOMEM or the session's error. */
+ * YAMUX_EINVAL (`len` of 4 GiB or more), YAMUX_ECLOSED, YAMUX_ERESET, YAMUX_ENOMEM or the
+ * session's error. */
 ptrdiff_t yamux_stream_write_ref(yamux_stream *st, const void *buf, size_t len,
                                  void (*release)(void *arg), void *arg);
 
@@ -289,10 +290,10 @@ size_t yamux_stream_unsent(const yamux_stream *st);
 /** Bytes yamux_stream_write() would accept now. */
 size_t yamux_stream_write_space(const yamux_stream *st);
 
-/** Copies up to `len` received bytes into `buf`. Returns the count (> 0), 0 at the end of the
- * stream (the peer half-closed and everything was read), YAMUX_EAGAIN when nothing has
- * arrived yet (wait for YAMUX_EV_READABLE), YAMUX_ERESET, or the session's error once the
- * bytes received before it are read. Reading re-opens the peer's window. */
+/** Copies up to `len` received bytes into `buf`. Returns the count (> 0, or 0 when `len` is
+ * 0), 0 at the end of the stream (the peer half-closed and everything was read), YAMUX_EAGAIN when
+ * nothing has arrived yet (wait for YAMUX_EV_READABLE), YAMUX_ERESET, or the session's error once
+ * the bytes received before it are read. Reading re-opens the peer's window. */
 ptrdiff_t yamux_stream_read(yamux_stream *st, void *buf, size_t len);
 
 /** Zero-copy read: points `*data` at the next contiguous received bytes and returns their

@@ -31,9 +31,9 @@ typedef struct yamux_shm yamux_shm;
  * `is_client` (odd stream ids), else the server role. `cfg` and `cb` as yamux_session_new();
  * callbacks receive `user_data`. Returns 0, a yamux_error, or the shmq_error of the attach
  * (SHMQ_EBADMAGIC, ...). */
-int yamux_shm_new(yamux_shm **out, void *mem, size_t len, shmq_side side,
-                  const shmq_options *qopts, int is_client, const yamux_config *cfg,
-                  const yamux_callbacks *cb, void *user_data);
+int yamux_shm_new(yamux_shm **out, void *mem, size_t len, shmq_side side, const shmq_options *qopts,
+                  int is_client, const yamux_config *cfg, const yamux_callbacks *cb,
+                  void *user_data);
 
 /** Closes this side of the queue (the peer sees it closed) and frees the session, its
  * streams and the binding. */
