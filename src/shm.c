@@ -163,7 +163,11 @@ static size_t pump_out(yamux_shm *b) {
         }
         size_t n = yamux_session_send(b->s, p, b->mtu);
         if (n == 0) break; /* the reservation is abandoned by the next one */
-        shmq_commit(&b->q, n, SHMQ_MORE);
+        r = shmq_commit(&b->q, n, SHMQ_MORE);
+        if (r != SHMQ_OK) { /* the session counted these bytes as written: the stream is torn */
+            transport_end(b, r);
+            break;
+        }
         committed = 1;
         moved += n;
     }
@@ -172,6 +176,10 @@ static size_t pump_out(yamux_shm *b) {
 }
 
 ptrdiff_t yamux_shm_poll(yamux_shm *b, uint64_t now_ns) {
+    /* Callbacks run inside the session calls below; one that polls again must not reserve
+     * ring space under the reservation being filled: the running loop does the work. */
+    if (b->in_poll) return 0;
+    b->in_poll = 1;
     yamux_session_tick(b->s, now_ns);
     size_t total = 0;
     for (;;) {
@@ -180,6 +188,7 @@ ptrdiff_t yamux_shm_poll(yamux_shm *b, uint64_t now_ns) {
         total += moved;
         if (moved == 0) break;
     }
+    b->in_poll = 0;
     if (yamux_session_is_closed(b->s) && (b->queue_dead || !yamux_session_want_send(b->s))) {
         if (!b->queue_dead) {
             /* Our last words are out: the peer sees the queue closed after them. */
@@ -194,10 +203,11 @@ ptrdiff_t yamux_shm_poll(yamux_shm *b, uint64_t now_ns) {
     return (ptrdiff_t)total;
 }
 
+/* What a wait is for: input, and ring space for output that waits. While the session holds
+ * input back (its answers wait for space), the ring's input is no news: only space is. */
 static unsigned wait_events(const yamux_shm *b) {
-    unsigned ev = SHMQ_READABLE;
-    if (b->out_blocked) ev |= SHMQ_WRITABLE;
-    return ev;
+    if (b->hold_len) return SHMQ_WRITABLE;
+    return b->out_blocked ? SHMQ_READABLE | SHMQ_WRITABLE : SHMQ_READABLE;
 }
 
 static uint64_t deadline_of(yamux_shm *b, uint32_t check_ms) {
@@ -211,7 +221,7 @@ int yamux_shm_arm(yamux_shm *b, shmq_waiter *w, uint64_t *deadline_ns) {
         int e = yamux_session_error(b->s);
         return e ? e : YAMUX_ESHUTDOWN;
     }
-    if (b->hold_len || (yamux_session_want_send(b->s) && !b->out_blocked)) return 1;
+    if (!b->out_blocked && (b->hold_len || yamux_session_want_send(b->s))) return 1;
     int r = shmq_arm(&b->q, wait_events(b), b->mtu, w);
     if (r > 0) return 1;
     if (r < 0) {
@@ -233,7 +243,7 @@ ptrdiff_t yamux_shm_wait(yamux_shm *b, int64_t timeout_ns) {
     uint64_t until = timeout_ns < 0 ? UINT64_MAX : start + (uint64_t)timeout_ns;
     uint64_t d = yamux_session_next_deadline(b->s);
     if (d < until) until = d;
-    if (b->hold_len) return 0; /* the session holds input back: poll again */
+    if (b->hold_len && !b->out_blocked) return 0; /* it can take the input now: poll again */
     int64_t wait = until == UINT64_MAX ? -1 : (until > start ? (int64_t)(until - start) : 0);
     int r = shmq_wait(&b->q, wait_events(b), b->mtu, wait);
     if (r < 0 && r != SHMQ_ETIMEDOUT) transport_end(b, r);

@@ -17,6 +17,7 @@ struct yamux_uv {
     uv_stream_t *stream;
     uv_timer_t timer;
     uv_idle_t idle;
+    uv_check_t check; /* rearms the timer after loop iterations the binding did not see */
     uv_write_t wreq;
     uv_shutdown_t sreq;
     yamux_session *s;
@@ -35,6 +36,7 @@ struct yamux_uv {
     int dead;          /* the transport failed: nothing more can be written */
     int shutdown_sent; /* uv_shutdown issued */
     int shutdown_done;
+    int final_linger; /* the bound on the last output's wait is running */
     int handles_open; /* handles still to be closed */
     int closing;      /* uv_close issued on every handle */
     int err;
@@ -105,6 +107,13 @@ static void on_idle(uv_idle_t *h) {
     uv_idle_stop(h);
     enter(u);
     leave(u);
+}
+
+/* After every loop iteration: the application may have called the session from its own
+ * callbacks (a timer, another socket), arming a timer without producing output. */
+static void on_check(uv_check_t *h) {
+    yamux_uv *u = h->data;
+    if (!u->in_cb && !u->ended && !u->closing) rearm_timer(u);
 }
 
 static void on_send_ready(yamux_session *s, void *ud) {
@@ -255,9 +264,11 @@ static void close_all(yamux_uv *u) {
     u->closing = 1;
     uv_timer_stop(&u->timer);
     uv_idle_stop(&u->idle);
+    uv_check_stop(&u->check);
     uv_close((uv_handle_t *)u->stream, on_handle_closed);
     uv_close((uv_handle_t *)&u->timer, on_handle_closed);
     uv_close((uv_handle_t *)&u->idle, on_handle_closed);
+    uv_close((uv_handle_t *)&u->check, on_handle_closed);
 }
 
 static void on_linger(uv_timer_t *h) {
@@ -284,7 +295,14 @@ static void teardown(yamux_uv *u) {
         close_all(u);
         return;
     }
-    if (u->writing || yamux_session_want_send(u->s)) return;
+    if (u->writing || yamux_session_want_send(u->s)) {
+        /* The last output waits for a peer that may never read it: bound the wait. */
+        if (!u->final_linger) {
+            u->final_linger = 1;
+            uv_timer_start(&u->timer, on_linger, LINGER_MS, 0);
+        }
+        return;
+    }
     if (!u->shutdown_sent) {
         u->shutdown_sent = 1;
         uv_timer_stop(&u->timer);
@@ -326,8 +344,10 @@ int yamux_uv_new(yamux_uv **out, uv_loop_t *loop, uv_stream_t *stream, int is_cl
         free(u);
         return r;
     }
+    void *prev_data = stream->data;
     stream->data = u;
     if (uv_read_start(stream, alloc_cb, read_cb) != 0) {
+        stream->data = prev_data;
         yamux_session_free(u->s);
         free(u->rbuf);
         free(u);
@@ -336,9 +356,13 @@ int yamux_uv_new(yamux_uv **out, uv_loop_t *loop, uv_stream_t *stream, int is_cl
     u->reading = 1;
     uv_timer_init(loop, &u->timer);
     uv_idle_init(loop, &u->idle);
+    uv_check_init(loop, &u->check);
     u->timer.data = u;
     u->idle.data = u;
-    u->handles_open = 3;
+    u->check.data = u;
+    uv_check_start(&u->check, on_check);
+    uv_unref((uv_handle_t *)&u->check); /* never keeps the loop alive by itself */
+    u->handles_open = 4;
     enter(u);
     leave(u);
     *out = u;

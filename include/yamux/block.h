@@ -3,7 +3,7 @@
  * window. Each call drives the whole session while it waits (other streams' data is received
  * and buffered within their windows), so one thread can serve many streams in turn.
  * Timeouts are in nanoseconds; a negative timeout waits without limit. A call that times out
- * returns YAMUX_ETIMEOUT and leaves the stream usable. */
+ * returns YAMUX_ETIMEOUT and leaves the stream usable. Not for use inside session callbacks. */
 #ifndef YAMUX_BLOCK_H
 #define YAMUX_BLOCK_H
 

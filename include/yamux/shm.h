@@ -10,7 +10,10 @@
  *     JavaScript, a futex, or the fd of yamux_shm_notifier);
  *   - blocking, for a thread or worker that may block: yamux_shm_wait(), and the blocking
  *     stream calls of yamux/block.h built on it.
- * One thread drives a given yamux_shm at a time. */
+ * One thread drives a given yamux_shm at a time. Session callbacks run inside these calls: they
+ * may use the stream functions of yamux/session.h, but a yamux_shm_poll() they make returns 0
+ * at once (the running call does the work) and they must not wait (yamux_shm_wait() or the
+ * calls of yamux/block.h). */
 #ifndef YAMUX_SHM_H
 #define YAMUX_SHM_H
 
