@@ -17,9 +17,13 @@
 #include "yamux/block.h"
 #include "yamux/shm.h"
 
+#include "shm_internal.h"
+
 #define SEC 1000000000ll
 
-static uint8_t pat(uint64_t k, uint32_t id) { return (uint8_t)(k * 31 + id * 7 + (k >> 8)); }
+static uint8_t pat(uint64_t k, uint32_t id) {
+    return (uint8_t)(k * 31 + id * 7 + (k >> 8));
+}
 
 static int slow(void) {
     const char *v = getenv("YAMUX_TEST_SLOW");
@@ -70,7 +74,8 @@ static void test_small_mtu_transfer(void **state) {
     while (got < TOTAL) {
         while (sent < TOTAL) {
             size_t n = TOTAL - sent < sizeof buf ? TOTAL - sent : sizeof buf;
-            for (size_t i = 0; i < n; i++) buf[i] = pat(sent + i, 1);
+            for (size_t i = 0; i < n; i++)
+                buf[i] = pat(sent + i, 1);
             ptrdiff_t k = yamux_stream_write(cs, buf, n);
             if (k == YAMUX_EAGAIN) break;
             assert_true(k > 0);
@@ -81,11 +86,13 @@ static void test_small_mtu_transfer(void **state) {
         if (!ss) continue;
         ptrdiff_t k;
         while ((k = yamux_stream_read(ss, buf, sizeof buf)) > 0)
-            for (ptrdiff_t i = 0; i < k; i++) assert_int_equal(buf[i], pat(got++, 1));
+            for (ptrdiff_t i = 0; i < k; i++)
+                assert_int_equal(buf[i], pat(got++, 1));
     }
     /* ping both ways through the queue */
     assert_int_equal(yamux_session_ping(yamux_shm_session(b), NULL), 0);
-    for (int i = 0; i < 100 && yamux_session_rtt(yamux_shm_session(b)) == 0; i++) pump2(a, b);
+    for (int i = 0; i < 100 && yamux_session_rtt(yamux_shm_session(b)) == 0; i++)
+        pump2(a, b);
     assert_true(yamux_session_rtt(yamux_shm_session(b)) > 0);
     /* a side that goes away: the other sees the end of its transport */
     yamux_session_close(yamux_shm_session(a));
@@ -179,7 +186,8 @@ static void test_blocking_api(void **state) {
         yamux_stream *st;
         assert_int_equal(yamux_block_open(a, &st), 0);
         size_t size = 100000 * (size_t)(s + 1);
-        for (size_t i = 0; i < size; i++) out[i] = pat(i, yamux_stream_id(st));
+        for (size_t i = 0; i < size; i++)
+            out[i] = pat(i, yamux_stream_id(st));
         /* more than a window: the server echoes while we write, so read as we go */
         size_t w = 0, r = 0;
         while (r < size) {
@@ -242,7 +250,8 @@ static int stress_server(void *mem, size_t len) {
     while (finished < NSTREAMS) {
         if (yamux_shm_wait(b, 30 * SEC) < 0) break;
         yamux_stream *x;
-        while (n < NSTREAMS && (x = yamux_session_accept(s)) != NULL) st[n++] = x;
+        while (n < NSTREAMS && (x = yamux_session_accept(s)) != NULL)
+            st[n++] = x;
         for (int i = 0; i < n; i++) {
             if (fin[i]) continue;
             const uint8_t *p;
@@ -297,11 +306,13 @@ static uint64_t stress_client(void *mem, size_t len, uint64_t total, uint64_t se
             if (t->done) continue;
             uint32_t id = yamux_stream_id(t->st);
             while (t->sent < t->size) {
-                size_t n = t->size - t->sent < sizeof buf ? (size_t)(t->size - t->sent) : sizeof buf;
+                size_t n =
+                    t->size - t->sent < sizeof buf ? (size_t)(t->size - t->sent) : sizeof buf;
                 size_t space = yamux_stream_write_space(t->st);
                 if (space == 0) break;
                 if (n > space) n = space;
-                for (size_t k = 0; k < n; k++) buf[k] = pat(t->sent + k, id);
+                for (size_t k = 0; k < n; k++)
+                    buf[k] = pat(t->sent + k, id);
                 ptrdiff_t w = yamux_stream_write(t->st, buf, n);
                 assert_true(w > 0);
                 t->sent += (uint64_t)w;
@@ -313,8 +324,8 @@ static uint64_t stress_client(void *mem, size_t len, uint64_t total, uint64_t se
             size_t k;
             while ((k = yamux_stream_peek(t->st, &p)) > 0) {
                 for (size_t j = 0; j < k; j++)
-                    if (p[j] != pat(t->got + j, id)) fail_msg("stream %u byte %llu", id,
-                                                            (unsigned long long)(t->got + j));
+                    if (p[j] != pat(t->got + j, id))
+                        fail_msg("stream %u byte %llu", id, (unsigned long long)(t->got + j));
                 t->got += k;
                 verified += k;
                 yamux_stream_consume(t->st, k);
@@ -372,12 +383,102 @@ static void test_stress_processes(void **state) {
     munmap(mem, len);
 }
 
+/* A peer that floods pings and never reads: our answers fill the ring, the session holds the
+ * rest of the input back. Waiting must then be for ring space (armed), not a busy loop. */
+static void test_flooded_waits_for_space(void **state) {
+    (void)state;
+    size_t len;
+    void *mem = region_new(4096, 1024, &len, 0);
+    yamux_config c = config();
+    c.write_timeout = 0;
+    yamux_shm *a;
+    assert_int_equal(yamux_shm_new(&a, mem, len, SHMQ_SIDE_A, NULL, 0, &c, NULL, NULL), 0);
+    shmq peer;
+    assert_int_equal(shmq_attach(&peer, mem, len, SHMQ_SIDE_B), SHMQ_OK);
+    uint8_t pkt[1020];
+    uint32_t op = 0;
+    for (int round = 0; round < 1000 && !a->hold_len; round++) {
+        for (size_t i = 0; i + 12 <= sizeof pkt; i += 12, op++) {
+            yamux_frame f = {0, YAMUX_TYPE_PING, YAMUX_FLAG_SYN, 0, op};
+            yamux_frame_encode(pkt + i, &f);
+        }
+        (void)shmq_send(&peer, pkt, sizeof pkt / 12 * 12);
+        yamux_shm_poll(a, yamux_shm_now());
+    }
+    assert_true(a->hold_len > 0);
+    assert_true(a->out_blocked);
+    shmq_waiter w;
+    uint64_t deadline;
+    assert_int_equal(yamux_shm_arm(a, &w, &deadline), 0); /* armed: sleep until space */
+    yamux_shm_disarm(a);
+    assert_int_equal(yamux_shm_wait(a, SEC / 50), 0); /* slept the 20 ms out, moved nothing */
+    /* the peer reads: space frees, the held input goes in */
+    uint8_t buf[1024];
+    size_t n;
+    while (shmq_recv(&peer, buf, sizeof buf, &n) == SHMQ_OK) {
+    }
+    assert_true(yamux_shm_wait(a, SEC) > 0);
+    shmq_close(&peer);
+    yamux_shm_free(a);
+    free(mem);
+}
+
+/* A callback that polls from inside a poll: the nested call does nothing, the byte stream
+ * stays whole. */
+static yamux_shm *reenter_a;
+static int reenter_nested;
+
+static void poll_on_writable(yamux_session *s, yamux_stream *st, unsigned ev, void *ud) {
+    (void)s;
+    (void)st;
+    (void)ud;
+    if (ev & YAMUX_EV_WRITABLE) {
+        reenter_nested++;
+        assert_int_equal(yamux_shm_poll(reenter_a, yamux_shm_now()), 0);
+    }
+}
+
+static void test_nested_poll(void **state) {
+    (void)state;
+    size_t len;
+    void *mem = region_new(1 << 16, 4096, &len, 0);
+    yamux_callbacks ca = {.on_stream = poll_on_writable};
+    yamux_config c = config();
+    yamux_shm *b;
+    assert_int_equal(yamux_shm_new(&reenter_a, mem, len, SHMQ_SIDE_A, NULL, 1, &c, &ca, NULL), 0);
+    assert_int_equal(yamux_shm_new(&b, mem, len, SHMQ_SIDE_B, NULL, 0, &c, NULL, NULL), 0);
+    yamux_stream *st, *bs = NULL;
+    assert_int_equal(yamux_session_open(yamux_shm_session(reenter_a), &st), 0);
+    static uint8_t src[1 << 20], dst[1 << 20];
+    for (size_t i = 0; i < sizeof src; i++)
+        src[i] = pat(i, 1);
+    size_t w = 0, r = 0;
+    for (int it = 0; it < 200000 && r < sizeof src; it++) {
+        if (w < sizeof src) {
+            ptrdiff_t n = yamux_stream_write(st, src + w, sizeof src - w);
+            if (n > 0) w += (size_t)n;
+        }
+        yamux_shm_poll(reenter_a, yamux_shm_now());
+        yamux_shm_poll(b, yamux_shm_now());
+        if (!bs) bs = yamux_session_accept(yamux_shm_session(b));
+        ptrdiff_t n;
+        while (bs && (n = yamux_stream_read(bs, dst + r, sizeof dst - r)) > 0)
+            r += (size_t)n;
+    }
+    assert_true(reenter_nested > 0);
+    assert_int_equal(r, sizeof src);
+    assert_memory_equal(dst, src, sizeof src);
+    assert_int_equal(yamux_session_error(yamux_shm_session(b)), 0);
+    yamux_shm_free(reenter_a);
+    yamux_shm_free(b);
+    free(mem);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_small_mtu_transfer),
-        cmocka_unit_test(test_peer_vanishes),
-        cmocka_unit_test(test_blocking_api),
-        cmocka_unit_test(test_stress_threads),
+        cmocka_unit_test(test_small_mtu_transfer), cmocka_unit_test(test_peer_vanishes),
+        cmocka_unit_test(test_blocking_api),       cmocka_unit_test(test_flooded_waits_for_space),
+        cmocka_unit_test(test_nested_poll),        cmocka_unit_test(test_stress_threads),
         cmocka_unit_test(test_stress_processes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
