@@ -1,9 +1,9 @@
 /* yamux frame codec: the 12-byte header of hashicorp/yamux's wire protocol.
  *
- *   0       1       2               4                               8 12
- *   +-------+-------+---------------+-------------------------------+-------------------------------+
- *   |version| type  |     flags     |           stream id           |            length |
- *   +-------+-------+---------------+-------------------------------+-------------------------------+
+ *   byte  0         1         2-3          4-7              8-11
+ *       +---------+---------+-----------+----------------+----------------+
+ *       | version |  type   |   flags   |   stream id    |     length     |
+ *       +---------+---------+-----------+----------------+----------------+
  *
  * All fields are big endian. Pure functions: no allocation, no state. */
 #ifndef YAMUX_FRAME_H
