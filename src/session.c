@@ -140,8 +140,8 @@ void yx_ping_complete(yamux_session *s, yx_ping *p, int status) {
 
 /* Runs the callbacks for everything that happened during the public call now ending. Nested
  * public calls made by callbacks only queue events: the outermost loop delivers them. */
-void yx_session_dispatch(yamux_session *s) {
-    if (s->dispatching) return;
+int yx_session_dispatch(yamux_session *s) {
+    if (s->dispatching) return 1;
     s->dispatching = 1;
     void *ud = s->user_data;
     while (!s->free_deferred) {
@@ -183,7 +183,9 @@ void yx_session_dispatch(yamux_session *s) {
         break;
     }
     s->dispatching = 0;
-    if (s->free_deferred) session_destroy(s);
+    if (!s->free_deferred) return 1;
+    session_destroy(s);
+    return 0;
 }
 
 /* ---- ending ------------------------------------------------------------------------------ */

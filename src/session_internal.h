@@ -176,7 +176,8 @@ struct yamux_session {
 /* session.c */
 void yx_session_fail(yamux_session *s, int err);
 void yx_session_end(yamux_session *s, int err, int goaway_code);
-void yx_session_dispatch(yamux_session *s);
+/* Runs pending callbacks; returns 0 when a callback freed the session (it is gone). */
+int yx_session_dispatch(yamux_session *s);
 void yx_stream_notify(yamux_stream *st, unsigned events);
 int yx_session_out_ready(const yamux_session *s);
 void yx_ping_complete(yamux_session *s, yx_ping *p, int status);

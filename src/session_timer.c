@@ -104,7 +104,12 @@ void yamux_session_tick(yamux_session *s, uint64_t now_ns) {
         int r = run_timers(s);
         if (r) yx_session_fail(s, r);
     }
-    yx_session_dispatch(s);
+    if (!yx_session_dispatch(s)) return;
+    /* What the callbacks just armed (opens, pings, output) starts counting at this tick. */
+    if (s->state == YX_ALIVE) {
+        start_fresh_timers(s, s->now);
+        if (!s->stall_watch) (void)check_write_stall(s, s->now);
+    }
 }
 
 uint64_t yamux_session_next_deadline(const yamux_session *s) {

@@ -45,6 +45,7 @@ static size_t pipe_deliver(pipe_q *p, yamux_session *to, uint64_t now) {
     size_t ready = 0, r = 0;
     while (r < p->runs && p->at[r] <= now)
         ready = p->run_end[r++];
+    if (r == 0) return 0;
     size_t off = 0;
     while (off < ready) {
         ptrdiff_t k = yamux_session_recv(to, p->buf + off, ready - off);
