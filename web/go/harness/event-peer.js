@@ -10,22 +10,9 @@
 // info} at the end, {type: 'error', message} on a failure of the harness itself.
 // Works in Node.js worker_threads and in browser module workers.
 import { Session, Codes } from '../../src/session.js';
+import { onStart } from '../../src/worker-port.js';
 
-let post;
-const isNode = typeof process === 'object' && !!process.versions?.node && typeof WorkerGlobalScope === 'undefined';
-if (isNode) {
-  const { parentPort } = await import('node:worker_threads');
-  if (parentPort) {
-    post = (m) => parentPort.postMessage(m);
-    parentPort.once('message', (m) => main(m));
-  }
-} else {
-  post = (m) => self.postMessage(m);
-  self.onmessage = (e) => {
-    self.onmessage = null;
-    main(e.data);
-  };
-}
+const post = await onStart((m) => main(m));
 
 const out = (line) => post({ type: 'stdout', line });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

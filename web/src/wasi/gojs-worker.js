@@ -10,25 +10,12 @@
 // stats}, {type: 'error', message}).
 import { lineSink } from './wasi.js';
 import { ShmqFd } from './shmq-fd.js';
+import { onStart } from '../worker-port.js';
 import { READABLE, WRITABLE, ShmqError } from '../shmq.js';
 
 const SCRATCH = 256 * 1024;
 
-let post;
-const isNode = typeof process === 'object' && !!process.versions?.node && typeof WorkerGlobalScope === 'undefined';
-if (isNode) {
-  const { parentPort } = await import('node:worker_threads');
-  if (parentPort) {
-    post = (m) => parentPort.postMessage(m);
-    parentPort.once('message', (m) => start(m));
-  }
-} else {
-  post = (m) => self.postMessage(m);
-  self.onmessage = (e) => {
-    self.onmessage = null;
-    start(e.data);
-  };
-}
+const post = await onStart((m) => start(m));
 
 /** The queue object transport_js.go expects (see there). */
 function jsQueue(qfd) {

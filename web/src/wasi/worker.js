@@ -13,20 +13,9 @@
 // or {type: 'error', message, stack} if the module traps or fails to load.
 import { Wasi, lineSink, runWasi } from './wasi.js';
 import { ShmqFd } from './shmq-fd.js';
+import { onStart } from '../worker-port.js';
 
-let post;
-if (typeof process !== 'undefined' && process.versions?.node && typeof WorkerGlobalScope === 'undefined') {
-  const { parentPort, workerData } = await import('node:worker_threads');
-  post = (m) => parentPort.postMessage(m);
-  if (workerData) queueMicrotask(() => start(workerData));
-  else parentPort.once('message', (m) => start(m));
-} else {
-  post = (m) => self.postMessage(m);
-  self.onmessage = (ev) => {
-    self.onmessage = null;
-    start(ev.data);
-  };
-}
+const post = await onStart((m) => start(m));
 
 async function loadModule(m) {
   if (m instanceof WebAssembly.Module) return m;
