@@ -13,7 +13,7 @@ const MiB = 1 << 20;
  * @param {(live: {bytes: number, mbps: number, rttMs: number, streams: number}) => void} [o.onLive]
  * @returns {Promise<{rows: object[], total: object}>}
  */
-export async function runDemo({ streams = 32, bytes = 8 * MiB, pings = 20, onLive } = {}) {
+export async function runDemo({ streams = 32, bytes = 8 * MiB, pings = 200, onLive } = {}) {
   const p = await startPair({
     ringBytes: 4 * MiB,
     mtu: 256 * 1024,
