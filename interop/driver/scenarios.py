@@ -150,6 +150,22 @@ class Ctx:
     def client(self, addr, args, spec=None):
         return self.spawn(spec or self.client_spec, ["--connect", addr] + args, "client")
 
+    def raw_server(self, client_args, closer="close"):
+        """Spawns the subject as a client of a scripted raw endpoint: returns (client, raw),
+        the RawConn on the accepted connection (closed with `closer` at cleanup)."""
+        ls = socket.socket()
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(1)
+        ls.settimeout(self.t(10))
+        self.closers.append(ls.close)
+        client = self.client("127.0.0.1:%d" % ls.getsockname()[1], client_args)
+        sock, _ = ls.accept()
+        ls.close()  # one connection only
+        sock.settimeout(None)
+        raw = wire.RawConn(sock)
+        self.closers.append(getattr(raw, closer))
+        return client, raw
+
     def note(self, text):
         self.notes.append(text)
 
@@ -549,16 +565,7 @@ def sc_halfclose(ctx):
         raw.close()
         server.expect_exit(ctx.t(10))
         return
-    ls = socket.socket()
-    ls.bind(("127.0.0.1", 0))
-    ls.listen(1)
-    ls.settimeout(ctx.t(10))
-    ctx.closers.append(ls.close)
-    client = ctx.client("127.0.0.1:%d" % ls.getsockname()[1], ["--open", "2", "--bytes", str(size)])
-    sock, _ = ls.accept()
-    sock.settimeout(None)
-    raw = wire.RawConn(sock)
-    ctx.closers.append(raw.close)
+    client, raw = ctx.raw_server(["--open", "2", "--bytes", str(size)])
     for sid in (1, 3):
         # Stream 3 is left unacknowledged until stream 1 is closed both ways.
         raw.wait_for(lambda: raw.has_fin(sid) and len(raw.data.get(sid, b"")) == size, ctx.t(10),
@@ -596,16 +603,7 @@ def sc_fin_with_data(ctx):
         raw.close()
         server.expect_exit(ctx.t(10))
         return
-    ls = socket.socket()
-    ls.bind(("127.0.0.1", 0))
-    ls.listen(1)
-    ls.settimeout(ctx.t(10))
-    ctx.closers.append(ls.close)
-    client = ctx.client("127.0.0.1:%d" % ls.getsockname()[1], ["--open", "4", "--bytes", str(size)])
-    sock, _ = ls.accept()
-    sock.settimeout(None)
-    raw = wire.RawConn(sock)
-    ctx.closers.append(raw.close)
+    client, raw = ctx.raw_server(["--open", "4", "--bytes", str(size)])
     for sid in (1, 3, 5, 7):
         raw.wait_for(lambda: raw.has_fin(sid) and len(raw.data.get(sid, b"")) == size, ctx.t(10),
                      "stream %d: %d bytes and FIN from the client" % (sid, size))
@@ -634,21 +632,11 @@ def sc_protocol_exit(ctx):
             raw.abort()
         return
     for bad in (frame(GO_AWAY, 0, 0, 1), frame(7, 0, 0, 0)):
-        ls = socket.socket()
-        ls.bind(("127.0.0.1", 0))
-        ls.listen(1)
-        ls.settimeout(ctx.t(10))
-        ctx.closers.append(ls.close)
-        client = ctx.client("127.0.0.1:%d" % ls.getsockname()[1], ["--open", "1", "--bytes", "1000"])
-        sock, _ = ls.accept()
-        sock.settimeout(None)
-        raw = wire.RawConn(sock)
-        ctx.closers.append(raw.abort)
+        client, raw = ctx.raw_server(["--open", "1", "--bytes", "1000"], closer="abort")
         raw.wait_for(lambda: raw.find(lambda f: f.flags & SYN), ctx.t(10), "the client's SYN")
         raw.send(bad)
         client.expect_exit(ctx.t(10), (3,))
         raw.abort()
-        ls.close()
 
 
 # ---------------------------------------------------------------------------------------
