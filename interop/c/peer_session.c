@@ -154,19 +154,45 @@ static void verify_bytes(pstream *ps, const uint8_t *p, size_t n) {
     ps->recvd += n;
 }
 
-static void pump_verify(pstream *ps, uint64_t max) {
+/* Takes received bytes of a stream: ours are checked against what we sent, the remote's are
+ * echoed (or discarded by a sink). Returns how many were taken: fewer when the echo finds the
+ * send buffer full (the rest waits for YAMUX_EV_WRITABLE). */
+static size_t take(pstream *ps, const uint8_t *p, size_t n) {
     pconn *c = ps->c;
+    if (ps->ours) {
+        verify_bytes(ps, p, n);
+        return n;
+    }
+    if (!c->o->sink_mode) {
+        ptrdiff_t w = yamux_stream_write(ps->st, p, n);
+        if (w <= 0) return 0; /* full: resume on WRITABLE; dead: the end event follows */
+        n = (size_t)w;
+        c->st->bytes_sent += n;
+    }
+    c->st->bytes_received += n;
+    return n;
+}
+
+/* Takes what the stream buffered, at most `max` bytes (0: all). Returns 1 when it stopped at
+ * `max` (a slow reader's share for this tick), 0 when the buffer is empty or the echo waits. */
+static int drain(pstream *ps, uint64_t max) {
     uint64_t took = 0;
     for (;;) {
         const uint8_t *p;
         size_t n = yamux_stream_peek(ps->st, &p);
-        if (n == 0) break;
+        if (n == 0) return 0;
         if (max && n > max - took) n = (size_t)(max - took);
-        verify_bytes(ps, p, n);
-        took += n;
-        yamux_stream_consume(ps->st, n);
-        if (max && took >= max) return;
+        size_t k = take(ps, p, n);
+        if (k == 0) return 0;
+        yamux_stream_consume(ps->st, k);
+        took += k;
+        if (max && took >= max) return 1;
     }
+}
+
+static void pump_verify(pstream *ps, uint64_t max) {
+    pconn *c = ps->c;
+    if (drain(ps, max)) return;
     if (ps->finished) return;
     if (yamux_stream_at_eof(ps->st)) {
         if (c->o->reset_after >= 0 && !ps->idle)
@@ -188,26 +214,10 @@ static void pump_verify(pstream *ps, uint64_t max) {
 
 /* ---- streams the remote opened ------------------------------------------------------------- */
 
-/* Echoes (or discards) what arrived, at most `max` bytes (0: all). */
+/* Echoes (or discards) what arrived, at most `max` bytes (0: all); half-closes after the
+ * remote did and everything was echoed. */
 static void pump_serve(pstream *ps, uint64_t max) {
-    pconn *c = ps->c;
-    uint64_t took = 0;
-    for (;;) {
-        const uint8_t *p;
-        size_t n = yamux_stream_peek(ps->st, &p);
-        if (n == 0) break;
-        if (max && n > max - took) n = (size_t)(max - took);
-        if (!c->o->sink_mode) {
-            ptrdiff_t w = yamux_stream_write(ps->st, p, n);
-            if (w <= 0) break; /* full: resume on WRITABLE; dead: the end event follows */
-            n = (size_t)w;
-            c->st->bytes_sent += n;
-        }
-        c->st->bytes_received += n;
-        yamux_stream_consume(ps->st, n);
-        took += n;
-        if (max && took >= max) return;
-    }
+    if (drain(ps, max)) return;
     if (yamux_stream_at_eof(ps->st) && !ps->write_done) {
         ps->write_done = 1;
         yamux_stream_close_write(ps->st);
@@ -222,18 +232,7 @@ static size_t on_data(yamux_session *s, yamux_stream *st, const uint8_t *data, s
     pconn *c = ud;
     pstream *ps = yamux_stream_user_data(st);
     if (!ps || c->o->read_delay_ms) return 0;
-    if (ps->ours) {
-        verify_bytes(ps, data, len);
-        return len;
-    }
-    if (!c->o->sink_mode) {
-        ptrdiff_t w = yamux_stream_write(st, data, len);
-        if (w <= 0) return 0; /* full: the rest waits in the stream's buffer */
-        len = (size_t)w;
-        c->st->bytes_sent += len;
-    }
-    c->st->bytes_received += len;
-    return len;
+    return take(ps, data, len);
 }
 
 /* ---- events -------------------------------------------------------------------------------- */
