@@ -194,7 +194,6 @@ void yx_session_end(yamux_session *s, int err, int goaway_code) {
     if (s->state == YX_ENDED) return;
     s->state = YX_ENDED;
     s->err = err;
-    yx_out_drop_unhanded(s);
     s->ctrl_count = 0;
     if (goaway_code >= 0 && !(goaway_code == YAMUX_GOAWAY_NORMAL && s->goaway_sent))
         s->goaway_pending = goaway_code;

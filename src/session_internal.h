@@ -205,7 +205,5 @@ int yx_stream_finished(const yamux_stream *st);
 
 /* session_recv.c: nothing exported beyond the public API */
 
-/* session_send.c */
-void yx_out_drop_unhanded(yamux_session *s);
 
 #endif

@@ -147,6 +147,9 @@ static int produce_one(yamux_session *s) {
     return r;
 }
 
+/* A frame is built only when there is room to hand out at least its first header byte, so the
+ * ring never holds a frame nobody has started writing: when the session ends, everything in
+ * it must be finished on the wire, and nothing is dropped. */
 static size_t hand_out(yamux_session *s, yamux_iovec *iov, size_t *iovcnt, size_t max_bytes) {
     size_t max_iov = *iovcnt, n = 0, bytes = 0;
     if (max_bytes == 0) max_bytes = SIZE_MAX;
@@ -253,13 +256,4 @@ int yamux_session_want_send(const yamux_session *s) {
 
 size_t yamux_session_send_inflight(const yamux_session *s) {
     return s->inflight;
-}
-
-void yx_out_drop_unhanded(yamux_session *s) {
-    uint32_t keep = s->hand_idx + (s->hand_off > 0 ? 1 : 0);
-    for (uint32_t i = keep; i < s->out_count; i++) {
-        yx_out_frame *f = out_at(s, i);
-        if (f->st) f->st->send_committed -= f->payload;
-    }
-    s->out_count = keep;
 }
