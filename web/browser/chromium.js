@@ -32,6 +32,20 @@ export async function launch() {
   };
 }
 
+/** For a test: Chromium and the demo server (COOP/COEP), both closed after the test. Resolves
+ * with {page, url}, or null when Chromium or playwright-core is missing (the caller skips). */
+export async function servedPage(t) {
+  const browser = await launch();
+  if (!browser) return null;
+  const { serve } = await import('../demo/serve.js');
+  const { server, url } = await serve();
+  t.after(async () => {
+    await browser.close();
+    server.close();
+  });
+  return { page: await browser.context.newPage(), url };
+}
+
 /** Polls `fn` in the page until it returns a truthy value (the page's workers stay busy, so
  * this polls from Node rather than waitForFunction). */
 export async function pollPage(page, fn, arg, everyMs = 100) {

@@ -3,18 +3,12 @@
 // verified, and report its figures, live and final.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve } from '../demo/serve.js';
-import { launch, pollPage } from './chromium.js';
+import { servedPage, pollPage } from './chromium.js';
 
 test('demo page in Chromium: isolated, streams both ways verified, figures reported', async (t) => {
-  const browser = await launch();
-  if (!browser) return t.skip('no /usr/bin/chromium or playwright-core (npm ci in web/)');
-  const { server, url } = await serve();
-  t.after(async () => {
-    await browser.close();
-    server.close();
-  });
-  const page = await browser.context.newPage();
+  const served = await servedPage(t);
+  if (!served) return t.skip('no /usr/bin/chromium or playwright-core (npm ci in web/)');
+  const { page, url } = served;
   const logs = [];
   page.on('console', (m) => logs.push(m.text()));
   page.on('pageerror', (e) => logs.push(String(e)));

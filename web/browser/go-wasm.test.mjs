@@ -5,21 +5,15 @@
 // playwright-core (browser/chromium.js); skipped without them or without the builds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve } from '../demo/serve.js';
-import { launch, pollPage } from './chromium.js';
+import { servedPage, pollPage } from './chromium.js';
 import { haveGoWasm, haveEngine, statsOf } from '../test/go-wasm-lib.mjs';
 
 test('Chromium: Go-in-wasm client opens 200 streams of random sizes against the C engine', { timeout: 180_000 }, async (t) => {
   if (!haveGoWasm()) return t.skip('web/go/build.sh has not run');
   if (!haveEngine()) return t.skip('web/build.sh has not run');
-  const browser = await launch();
-  if (!browser) return t.skip('no /usr/bin/chromium or playwright-core (npm ci in web/)');
-  const { server, url } = await serve();
-  t.after(async () => {
-    await browser.close();
-    server.close();
-  });
-  const page = await browser.context.newPage();
+  const served = await servedPage(t);
+  if (!served) return t.skip('no /usr/bin/chromium or playwright-core (npm ci in web/)');
+  const { page, url } = served;
   const logs = [];
   page.on('pageerror', (e) => logs.push(String(e)));
   const goArgs = ['--open', '200', '--bytes', String(1 << 20), '--random-sizes', '42', '--ping', '3'];
