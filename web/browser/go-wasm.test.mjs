@@ -1,7 +1,7 @@
 // The main Go-in-wasm scenario once in headless Chromium: a cross-origin isolated page
 // (web/go/harness/browser.html) runs the C engine in an event worker (the web package's
 // Session, web/go/harness/event-peer.js) and the Go wasip1 peer in a wasm worker
-// (web/src/wasi/worker.js), sharing one SharedArrayBuffer. Debian's Chromium through
+// (web/src/host/worker.js), sharing one SharedArrayBuffer. Debian's Chromium through
 // playwright-core (browser/chromium.js); skipped without them or without the builds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -2,7 +2,7 @@
 // channel (the package's event side, never blocking) driven by messages from the page or
 // the test: {id, cmd, ...} -> {id, result} | {id, error: {name, message, code, codeName}}.
 import { Session } from '../src/index.js';
-import { parentPort } from '../src/host.js';
+import { parentPort } from '../src/workers/supervise.js';
 import { writePattern, readVerify, echo, randomSizes } from './workload.js';
 
 const port = await parentPort();

@@ -1,7 +1,7 @@
 // The ceiling of the benchmark: a plain-JavaScript SPSC byte ring in a SharedArrayBuffer
 // between two workers (no yamux, no records): the producer copies 64 KiB chunks in, the
 // consumer copies them out; each waits with Atomics.wait only when the ring is full/empty.
-import { parentPort } from '../src/host.js';
+import { parentPort } from '../src/workers/supervise.js';
 
 const HEAD = 0, TAIL = 16; // Int32 indices on separate cache lines
 

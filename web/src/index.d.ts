@@ -1,9 +1,9 @@
 // Types of the package's main entry (index.js): the event side and the worker helpers.
-import type { Channel } from './channel.js';
+import type { Channel } from './queue/channel.js';
 
-export { createChannel, markSideGone, SIDE_A, SIDE_B } from './channel.js';
-export type { Channel } from './channel.js';
-export { ShmqError } from './shmq.js';
+export { createChannel, markSideGone, SIDE_A, SIDE_B } from './queue/channel.js';
+export type { Channel } from './queue/channel.js';
+export { ShmqError } from './queue/shmq.js';
 
 /** yamux_error codes. */
 export const Codes: Readonly<Record<string, number>>;

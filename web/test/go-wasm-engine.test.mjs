@@ -1,13 +1,13 @@
 // Go-in-wasm against the project's C engine, in two Node workers sharing one shmq region:
 // the Go peer (interop/go/peer on hashicorp/yamux v0.1.2, GOOS=wasip1, web/go) runs in the
-// WASI worker (web/src/wasi), blocking in poll_oneoff; the C engine runs in the event worker
+// WASI worker (web/src/host), blocking in poll_oneoff; the C engine runs in the event worker
 // through the web package's Session (Atomics.waitAsync, never blocks). Both peers follow
 // interop/PEER_CLI.md and verify every byte they get back. Go plays the yamux client and
 // the server. Needs web/go/build.sh and web/build.sh (skipped otherwise).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runPair, runWasi, runEventPeer, newRegion, haveGoWasm, haveEngine, statsOf } from './go-wasm-lib.mjs';
-import { markClosed } from '../src/shmq.js';
+import { markClosed } from '../src/queue/shmq.js';
 
 const skip = !haveGoWasm() ? 'web/go/build.sh has not run' : !haveEngine() ? 'web/build.sh has not run' : false;
 const MiB = 1 << 20;

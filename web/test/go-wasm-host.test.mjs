@@ -1,11 +1,11 @@
-// The WASI preview 1 host of the wasm worker (web/src/wasi): the Go probe program (args,
+// The WASI preview 1 host of the wasm worker (web/src/host): the Go probe program (args,
 // env, clocks, random, stdio, exit status, timers through poll_oneoff) and the queue
 // descriptor's fd_read / fd_write / poll_oneoff semantics against a JavaScript shmq peer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Wasi, E, POLL_READ, POLL_WRITE, FILETYPE, FDFLAG_NONBLOCK } from '../src/wasi/wasi.js';
-import { ShmqFd } from '../src/wasi/shmq-fd.js';
-import { Shmq, SIDE_A, SIDE_B } from '../src/shmq.js';
+import { Wasi, E, POLL_READ, POLL_WRITE, FILETYPE, FDFLAG_NONBLOCK } from '../src/host/wasi.js';
+import { ShmqFd } from '../src/host/shmq-fd.js';
+import { Shmq, SIDE_A, SIDE_B } from '../src/queue/shmq.js';
 import { runWasi, newRegion, haveGoWasm, probeWasm } from './go-wasm-lib.mjs';
 
 const skipGo = haveGoWasm() ? false : 'web/go/build.sh has not run';

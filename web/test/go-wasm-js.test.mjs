@@ -1,5 +1,5 @@
 // The GOOS=js GOARCH=wasm build of the same Go peer (web/go, transport_js.go) against the C
-// engine in the event worker. Its worker (web/src/wasi/gojs-worker.js) never blocks: Go's
+// engine in the event worker. Its worker (web/src/host/gojs-worker.js) never blocks: Go's
 // js runtime returns to the event loop when every goroutine waits, and the queue wakes them
 // through Atomics.waitAsync.
 import { describe, test } from 'node:test';

@@ -1,17 +1,17 @@
 // Helpers of the Go-in-wasm tests and benchmark: a shared region, the Go (wasip1) peer in a
-// Node worker running web/src/wasi/worker.js, and its output as it comes.
+// Node worker running web/src/host/worker.js, and its output as it comes.
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import path from 'node:path';
-import { format, regionSize } from '../src/shmq.js';
+import { format, regionSize } from '../src/queue/shmq.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const webDir = path.resolve(here, '..');
 export const goBin = process.env.YAMUX_GO_WASM_DIR || path.join(webDir, 'go', 'bin');
 export const peerWasm = path.join(goBin, 'yamux-wasm-peer.wasm');
 export const probeWasm = path.join(goBin, 'wasi-probe.wasm');
-export const wasiWorker = path.join(webDir, 'src', 'wasi', 'worker.js');
+export const wasiWorker = path.join(webDir, 'src', 'host', 'worker.js');
 
 /** Whether the Go wasm programs were built (web/go/build.sh). */
 export function haveGoWasm() {
@@ -115,11 +115,11 @@ export function runEventPeer({ buffer, offset = 0, side, args, config, hbTimeout
   return h;
 }
 
-export const goJsWorker = path.join(webDir, 'src', 'wasi', 'gojs-worker.js');
+export const goJsWorker = path.join(webDir, 'src', 'host', 'gojs-worker.js');
 export const peerJsWasm = path.join(goBin, 'yamux-wasm-peer-js.wasm');
 export const wasmExecJs = path.join(goBin, 'wasm_exec.js');
 
-/** As runWasi, for the GOOS=js build (web/src/wasi/gojs-worker.js). */
+/** As runWasi, for the GOOS=js build (web/src/host/gojs-worker.js). */
 export function runGoJs({ args, env = {}, queue, name = 'gojs' }) {
   return runWasi({ args, env, queue, name, wasm: peerJsWasm, workerScript: goJsWorker, extra: { wasmExec: wasmExecJs } });
 }

@@ -1,10 +1,10 @@
-// The JavaScript shmq (web/src/shmq.js) against the C one (src/shmq*.c compiled into the
+// The JavaScript shmq (web/src/queue/shmq.js) against the C one (src/shmq*.c compiled into the
 // engine module): the same region, one side each, byte for byte. Single-threaded and
 // deterministic: the C functions are called from JavaScript on the module's memory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as Q from '../src/shmq.js';
-import { instantiateEngine } from '../src/engine.js';
+import * as Q from '../src/queue/shmq.js';
+import { instantiateEngine } from '../src/event/engine.js';
 
 const RING = 4096, MTU = 1000;
 

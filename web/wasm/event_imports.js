@@ -1,5 +1,5 @@
 // Declares the functions web/wasm/event_glue.c imports, so that the Emscripten link accepts
-// them; web/src/engine.js provides the real ones when it instantiates yamux_event.wasm.
+// them; web/src/event/engine.js provides the real ones when it instantiates yamux_event.wasm.
 mergeInto(LibraryManager.library, {
   yxw_on_incoming: function (sid) {},
   yxw_on_stream: function (sid, st, events) {},

@@ -1,8 +1,8 @@
 // The page of the browser run: one shmq region in a SharedArrayBuffer, the C engine in an
-// event worker (event-peer.js), the Go wasip1 peer in a wasm worker (src/wasi/worker.js).
+// event worker (event-peer.js), the Go wasip1 peer in a wasm worker (src/host/worker.js).
 // The result lands in window.goWasmResult: {go: {code, lines, errLines, stats}, ev: {code,
 // lines, info}, isolated} (or {error}).
-import { format, regionSize } from '../../src/shmq.js';
+import { format, regionSize } from '../../src/queue/shmq.js';
 
 const params = new URLSearchParams(location.search);
 const list = (k) => (params.get(k) ? params.get(k).split(',') : []);
@@ -38,7 +38,7 @@ async function main() {
     buffer, offset: 0, side: goClient ? 1 : 0,
     args: [goClient ? '--listen' : '--connect', 'fd:3', '--stats', ...list('evArgs')],
   }, 'event');
-  const go = worker('../../src/wasi/worker.js', {
+  const go = worker('../../src/host/worker.js', {
     module: new URL('../bin/yamux-wasm-peer.wasm', import.meta.url).href,
     args: ['yamux-wasm-peer', goClient ? '--connect' : '--listen', 'fd:3', '--stats', ...list('goArgs')],
     env: {},

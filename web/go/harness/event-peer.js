@@ -1,5 +1,5 @@
 // The event worker of the Go-in-wasm tests and benchmark: the project's C engine (the web
-// package's Session, web/src/session.js: engine in wasm, Atomics.waitAsync, never blocks)
+// package's Session, web/src/event/session.js: engine in wasm, Atomics.waitAsync, never blocks)
 // speaking the command contract of interop/PEER_CLI.md on one side of a channel.
 //
 // Start message: {buffer, offset, side, args: [...PEER_CLI options]} where the role is
@@ -9,8 +9,8 @@
 // Posts {type: 'stdout', line} per PEER_CLI output line (ping, stats), {type: 'exit', code,
 // info} at the end, {type: 'error', message} on a failure of the harness itself.
 // Works in Node.js worker_threads and in browser module workers.
-import { Session, Codes } from '../../src/session.js';
-import { onStart } from '../../src/worker-port.js';
+import { Session, Codes } from '../../src/event/session.js';
+import { onStart } from '../../src/workers/port.js';
 
 const post = await onStart((m) => main(m));
 

@@ -1,4 +1,4 @@
-// Command wasi-probe checks the WASI host of web/src/wasi (args, env, clocks, random,
+// Command wasi-probe checks the WASI host of web/src/host (args, env, clocks, random,
 // stdout/stderr, exit status, and timers in poll_oneoff while goroutines wait). It prints
 // one line per check; the host tests compare them.
 package main

@@ -7,7 +7,7 @@
 //	yamux-wasm-peer --listen fd:3 [options]    yamux server over descriptor 3 (one session)
 //
 // GOOS=wasip1: the descriptor is a WASI socket-like descriptor whose fd_read/fd_write are
-// the two directions of the queue (web/src/wasi/shmq-fd.js). GOOS=js: the queue is reached
+// the two directions of the queue (web/src/host/shmq-fd.js). GOOS=js: the queue is reached
 // through syscall/js (see transport_js.go).
 package main
 

@@ -14,7 +14,7 @@ import (
 )
 
 // transport (GOOS=js): the queue is the object globalThis.yamuxQueues[N] installed by the
-// host (web/src/wasi/gojs-worker.js) for "fd:N":
+// host (web/src/host/gojs-worker.js) for "fd:N":
 //
 //	read(max)        -> n > 0 bytes now in rbuf, 0 end of file, -6 EAGAIN, < 0 other errno
 //	write(n)         -> bytes of wbuf[0:n] queued (> 0), -6 EAGAIN, < 0 other errno

@@ -3,7 +3,7 @@
 // formatted at CHANNEL_OFFSET, below the C program's data. The event side attaches to the
 // same bytes through memory.buffer (a SharedArrayBuffer). The object is structured-
 // cloneable: post it to both workers.
-import { CHANNEL_OFFSET, CHANNEL_MAX, INITIAL_PAGES, MAXIMUM_PAGES } from '../dist/layout.js';
+import { CHANNEL_OFFSET, CHANNEL_MAX, INITIAL_PAGES, MAXIMUM_PAGES } from '../../dist/layout.js';
 import { format, regionSize, markClosed, SIDE_A, SIDE_B } from './shmq.js';
 
 export { SIDE_A, SIDE_B, CHANNEL_MAX };

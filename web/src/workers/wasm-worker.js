@@ -2,12 +2,12 @@
 // channel's memory. The first message is {channel, args}; afterwards the program blocks in
 // Atomics.wait and never returns to this event loop until it exits. Its output lines are
 // posted as {type: 'stdout'|'stderr', line}, its end as {type: 'exit', code}.
-import { parentPort } from './host.js';
+import { parentPort } from './supervise.js';
 
 const isNode = typeof process === 'object' && !!process.versions?.node;
 
 async function loadFactory() {
-  const url = new URL('../dist/yamux_peer.cjs', import.meta.url);
+  const url = new URL('../../dist/yamux_peer.cjs', import.meta.url);
   if (isNode) {
     const { createRequire } = await import('node:module');
     return createRequire(import.meta.url)(url.pathname);

@@ -2,7 +2,7 @@
 // that must never block. The engine runs in wasm; this class feeds it (Pump), waits with
 // Atomics.waitAsync on its doorbell and with a timer for the engine's next deadline, and
 // exposes streams as WHATWG stream pairs (YamuxStream). Errors are YamuxError rejections.
-import { Shmq, ShmqError, READABLE, WRITABLE, SIDE_A } from './shmq.js';
+import { Shmq, ShmqError, READABLE, WRITABLE, SIDE_A } from '../queue/shmq.js';
 import { Engine } from './engine.js';
 import { Pump } from './pump.js';
 import { YamuxStream } from './stream.js';

@@ -2,7 +2,7 @@
 // (web/wasm/event_glue.c, embedded in dist/yamux_event.wasm.js), wrapped for the event side.
 // One Engine holds one session. Session callbacks arrive as synchronous imports while a call
 // runs; the handlers only record them (the Session acts after the call returns).
-import wasmBase64 from '../dist/yamux_event.wasm.js';
+import wasmBase64 from '../../dist/yamux_event.wasm.js';
 import { YamuxError, Codes } from './errors.js';
 
 /** Keys of EngineConfig, in the order of the enum of yxw_config_set() in event_glue.c. */

@@ -2,7 +2,7 @@
 // A worker started here reports its death: when it exits, crashes or is terminated through
 // the handle, the side of the channel it owned is marked closed (markSideGone), so the
 // other side's streams fail instead of hanging.
-import { markSideGone } from './channel.js';
+import { markSideGone } from '../queue/channel.js';
 
 const isNode = typeof process === 'object' && !!process.versions?.node && typeof window === 'undefined';
 

@@ -13,7 +13,7 @@
 // or {type: 'error', message, stack} if the module traps or fails to load.
 import { Wasi, lineSink, runWasi } from './wasi.js';
 import { ShmqFd } from './shmq-fd.js';
-import { onStart } from '../worker-port.js';
+import { onStart } from '../workers/port.js';
 
 const post = await onStart((m) => start(m));
 

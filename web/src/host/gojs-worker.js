@@ -10,8 +10,8 @@
 // stats}, {type: 'error', message}).
 import { lineSink } from './wasi.js';
 import { ShmqFd } from './shmq-fd.js';
-import { onStart } from '../worker-port.js';
-import { READABLE, WRITABLE, ShmqError } from '../shmq.js';
+import { onStart } from '../workers/port.js';
+import { READABLE, WRITABLE, ShmqError } from '../queue/shmq.js';
 
 const SCRATCH = 256 * 1024;
 

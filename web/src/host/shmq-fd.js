@@ -1,4 +1,4 @@
-// A WASI descriptor over one side of an shmq region (docs/shmq.md, web/src/shmq.js): a
+// A WASI descriptor over one side of an shmq region (docs/shmq.md, web/src/queue/shmq.js): a
 // non-blocking, socket-like byte stream whose fd_read drains the receive ring and whose
 // fd_write fills the send ring. Used by wasi.js for the Go (GOOS=wasip1) program of the wasm
 // worker, which opens it with net.FileConn (see web/go/README.md).
@@ -21,7 +21,7 @@
 //   sock_shutdown   / fd_close: closes this side of the queue (the peer receives what was
 //                   sent, then sees it closed). shmq has no half-close: a shut-down
 //                   descriptor reads end of file too.
-import { Shmq, ShmqError, READABLE, WRITABLE, MORE, ECLOSED } from '../shmq.js';
+import { Shmq, ShmqError, READABLE, WRITABLE, MORE, ECLOSED } from '../queue/shmq.js';
 import { E, FILETYPE, FDFLAG_NONBLOCK, POLL_READ, POLL_WRITE } from './wasi.js';
 
 /** Writes up to this size may wait in an open record for the next write (see writeRaw). */

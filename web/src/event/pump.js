@@ -2,7 +2,7 @@
 // copied from the ring into one staging buffer of the engine's memory and fed in one call;
 // the engine's output (an iovec list pointing into its stream buffers) is copied straight
 // into records reserved in the ring and published in one index update.
-import { ShmqError, MORE, ECLOSED } from './shmq.js';
+import { ShmqError, MORE, ECLOSED } from '../queue/shmq.js';
 import { Codes } from './errors.js';
 
 const IOV_MAX = 64;
@@ -10,7 +10,7 @@ const IOV_MAX = 64;
 export class Pump {
   /**
    * @param {import('./engine.js').Engine} engine
-   * @param {import('./shmq.js').Shmq} q
+   * @param {import('../queue/shmq.js').Shmq} q
    */
   constructor(engine, q) {
     this.e = engine;
