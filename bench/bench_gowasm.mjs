@@ -15,14 +15,37 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCommandLine } from '../web/src/cli/args.js';
 import { runPair, runEventPeer, runWasi, newRegion, statsOf, goBin } from '../web/test/go-wasm-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
+const opts = parseCommandLine({
+  name: 'bench/bench_gowasm.mjs',
+  usage: 'node bench/bench_gowasm.mjs [MiB] [--repeat N] [--profile] [--cell go2c:N|c2go:N]',
+  summary: 'Go-in-wasm <-> the C engine over the queue, beside C <-> C and native Go <-> Go (MiB/s).',
+  options: {
+    repeat: { type: 'integer', min: 1, max: 100, default: 3, arg: 'N', help: 'runs per cell (the best counts)' },
+    profile: { type: 'boolean', help: 'where the time goes: 16-stream runs under node --cpu-prof' },
+    cell: { type: 'string', arg: 'DIR:N', help: 'one run of one cell (go2c or c2go, N streams), for --profile' },
+  },
+  positionals: { max: 1, names: 'MiB per cell' },
+});
 const MiB = 1 << 20;
-const cellMiB = Number(args.find((a) => /^\d+$/.test(a)) ?? 256);
-const ri = args.indexOf('--repeat');
-const repeat = ri >= 0 ? Number(args[ri + 1]) : 3;
+const cellMiB = opts._.length ? parseMiB(opts._[0]) : 256;
+const repeat = opts.repeat;
+const cellSpec = opts.cell === undefined ? null : /^(go2c|c2go):(\d+)$/.exec(opts.cell);
+if (opts.cell !== undefined && !(cellSpec && Number(cellSpec[2]) >= 1)) usageExit(`--cell: expected go2c:N or c2go:N (N >= 1 streams), got '${opts.cell}'`);
+
+function parseMiB(text) {
+  const v = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(v >= 1 && v <= 65536)) usageExit(`MiB per cell: expected an integer from 1 to 65536, got '${text}'`);
+  return v;
+}
+
+function usageExit(msg) {
+  process.stderr.write(`bench/bench_gowasm.mjs: ${msg} (see --help)\n`);
+  process.exit(2);
+}
 const STREAMS = [1, 16];
 
 const opener = (streams) => ['--open', String(streams), '--bytes', String(Math.floor((cellMiB * MiB) / streams)), '--sink'];
@@ -280,15 +303,14 @@ async function benchmark() {
   }
 }
 
-const cellArg = args.indexOf('--cell');
-if (cellArg >= 0) {
+if (cellSpec) {
   // One run of one cell (for --profile): prints its rate.
-  const [dir, n] = args[cellArg + 1].split(':');
+  const [, dir, n] = cellSpec;
   const r = dir === 'go2c' ? await goToC('wasip1', Number(n)) : await cToGo('wasip1', Number(n));
   console.log(`${dir} ${n} streams: ${fmt(r)} MiB/s`);
   process.exit(0);
 }
-if (args.includes('--profile')) {
+if (opts.profile) {
   await profile();
   process.exit(0);
 }

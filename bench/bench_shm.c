@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "bench_args.h"
 #include "yamux/shm.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -288,7 +289,9 @@ static void run_rtt(uint32_t spin_ns, uint64_t *median, uint64_t *p99) {
 }
 
 int main(int argc, char **argv) {
-    uint64_t total = (uint64_t)(argc > 1 ? atof(argv[1]) : 2048) * (1u << 20);
+    bench_check_args("bench_shm", "bench_shm [MiB per cell, default 2048]", argc, argv, 1);
+    double mib = argc > 1 ? bench_number("bench_shm", "MiB per cell", argv[1], 1, 1 << 20) : 2048;
+    uint64_t total = (uint64_t)mib * (1u << 20);
     printf("yamux (this engine) over shmq between two threads vs over TCP loopback, MiB/s\n\n");
     printf("| streams | over shmq | over TCP | shmq / TCP |\n| ---: | ---: | ---: | ---: |\n");
     int counts[] = {1, 16, 256};

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_args.h"
 #include "yamux/shmq.h"
 
 static double now_s(void) {
@@ -305,14 +306,24 @@ static void round_trip(const char *label, uint32_t spin_ns, int count) {
 }
 
 int main(int argc, char **argv) {
-    double secs = argc > 1 ? atof(argv[1]) : 0.2;
-    if (secs <= 0) secs = 0.2;
+    static const char usage[] = "bench_shmq [SECONDS per run, default 0.2 [MTU RING_BYTES]]";
+    bench_check_args("bench_shmq", usage, argc, argv, 3);
+    if (argc == 3) {
+        fprintf(stderr, "bench_shmq: MTU needs RING_BYTES too; usage: %s\n", usage);
+        return 2;
+    }
+    double secs = argc > 1 ? bench_number("bench_shmq", "SECONDS", argv[1], 0.001, 3600) : 0.2;
     size_t mtus[] = {1024, 16384, 65536};
     size_t rings[] = {64 << 10, 256 << 10, 1 << 20, 4 << 20};
     size_t nm = sizeof mtus / sizeof mtus[0], nr = sizeof rings / sizeof rings[0];
     if (argc > 3) { /* one cell only */
-        mtus[0] = (size_t)atol(argv[2]);
-        rings[0] = (size_t)atol(argv[3]);
+        mtus[0] = (size_t)bench_number("bench_shmq", "MTU", argv[2], 1, 1 << 29);
+        rings[0] = (size_t)bench_number("bench_shmq", "RING_BYTES", argv[3], 256, 1 << 30);
+        if (!shmq_region_size(rings[0], mtus[0])) {
+            fprintf(stderr, "bench_shmq: RING_BYTES must be a power of two and MTU at most a half "
+                            "of it less 8, got %s and %s\n", argv[3], argv[2]);
+            return 2;
+        }
         nm = nr = 1;
     }
 

@@ -7,27 +7,40 @@
 // Needs web/build.sh to have run (scripts/demo and the web tests do it).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCommandLine } from '../web/src/cli/args.js';
 
+const opts = parseCommandLine({
+  name: 'bench/bench_web.mjs',
+  usage: 'node bench/bench_web.mjs [--node-only | --browser-only] [--total MiB] [--event-spin-us US]',
+  summary: 'Throughput between an event worker and a wasm worker, in Node.js and headless Chromium,\nbeside a plain-JavaScript SharedArrayBuffer ring copy measured in the same run.',
+  options: {
+    'node-only': { type: 'boolean', help: 'skip the browser part' },
+    'browser-only': { type: 'boolean', help: 'skip the Node.js part' },
+    total: { type: 'integer', min: 1, max: 65536, default: 512, arg: 'MiB', help: 'payload per row' },
+    'event-spin-us': { type: 'number', min: 0, max: 1e6, arg: 'US', help: 'experiment: the event side polls this long before sleeping' },
+  },
+});
+if (opts.nodeOnly && opts.browserOnly) {
+  process.stderr.write('bench/bench_web.mjs: --node-only and --browser-only exclude each other (see --help)\n');
+  process.exit(2);
+}
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { runBench, benchTable } = await import(path.join(root, 'web/demo/bench.js'));
 const { serve } = await import(path.join(root, 'web/demo/serve.js'));
 const { launch, pollPage } = await import(path.join(root, 'web/browser/chromium.js'));
 
-const args = process.argv.slice(2);
-const ti = args.indexOf('--total');
-const total = (ti >= 0 ? Number(args[ti + 1]) : 512) * (1 << 20);
-const si = args.indexOf('--event-spin-us'); // experiment: event side spins before sleeping
-const spin = si >= 0 ? Number(args[si + 1]) : undefined;
+const total = opts.total * (1 << 20);
+const spin = opts.eventSpinUs; // experiment: event side spins before sleeping
 globalThis.YAMUX_BENCH_SPIN = spin;
 const header = ['| env | streams | direction | MB/s | JS ring ceiling MB/s | ratio | vs prototype (90 MB/s) |',
   '| --- | --- | --- | --- | --- | --- | --- |'];
 const lines = [...header];
 
-if (!args.includes('--browser-only')) {
+if (!opts.browserOnly) {
   const rows = await runBench({ total, onRow: (r) => console.error(`node ${r.dir} ${r.streams}: ${r.mbps.toFixed(0)} MB/s`) });
   lines.push(benchTable('node', rows));
 }
-if (!args.includes('--node-only')) {
+if (!opts.nodeOnly) {
   const browser = await launch();
   if (!browser) {
     console.error('chromium or playwright-core missing: browser part skipped (npm ci in web/)');

@@ -14,6 +14,9 @@ const MiB = 1 << 20;
  * @returns {Promise<{rows: object[], total: object}>}
  */
 export async function runDemo({ streams = 32, bytes = 8 * MiB, pings = 200, onLive } = {}) {
+  // The wasm program reads `--open 0` as "open nothing": it would never report, so refuse here.
+  for (const [k, v] of [['streams', streams], ['bytes', bytes], ['pings', pings]])
+    if (!Number.isSafeInteger(v) || v < (k === 'pings' ? 0 : 1)) throw new RangeError(`demo: ${k} must be a whole number${k === 'pings' ? '' : ' of at least 1'}, got ${v}`);
   const p = await startPair({
     ringBytes: 4 * MiB,
     mtu: 256 * 1024,

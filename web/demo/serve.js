@@ -1,6 +1,6 @@
 // A static server for web/ with the headers that make a page cross-origin isolated
 // (SharedArrayBuffer, Atomics.wait in workers): COOP same-origin, COEP require-corp.
-//   node web/demo/serve.js [--port N]      prints the demo page's URL
+// scripts/demo --browser runs it (web/demo/main.js); tests and benchmarks import serve().
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -41,11 +41,4 @@ export function serve(port = 0) {
       resolve({ server, url: `http://127.0.0.1:${p}/demo/index.html` });
     }),
   );
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const i = process.argv.indexOf('--port');
-  const { url } = await serve(i > 0 ? Number(process.argv[i + 1]) : 8080);
-  console.log(`demo page (cross-origin isolated): ${url}`);
-  console.log('options: ?streams=N&bytes=B   (Ctrl-C to stop)');
 }
