@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the WASI 0.2 component guests (idempotent; issue 14):
+#   Go (GOOS=wasip1) programs of web/component/cmd/* -> PROG.wasm
+#   jco new PROG.wasm --wasi-command  -> PROG.component.wasm (jco's bundled preview 1 adapter)
+#   jco transpile --instantiation async -> PROG.component.js + PROG.component.core*.wasm
+# into OUTDIR/PROG/ (default web/dist/component/PROG/; web/dist is gitignored). jco is the
+# pinned devDependency of web/package.json (npm ci in web/ when it is missing).
+#   web/component/build.sh [OUTDIR]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+web=$(dirname "$here")
+out=$(mkdir -p "${1:-$web/dist/component}" && cd "${1:-$web/dist/component}" && pwd)
+GO=${GO:-go}
+command -v "$GO" >/dev/null || { echo "component/build.sh: $GO not found" >&2; exit 1; }
+command -v node >/dev/null || { echo "component/build.sh: node not found" >&2; exit 1; }
+
+exec 9>"$out/.build.lock" # one build at a time (ctest may start the node and browser tests together)
+flock 9
+jco=$web/node_modules/.bin/jco
+if [ ! -x "$jco" ]; then
+    (flock 8; [ -x "$jco" ] || (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)) 8>"$out/.npm.lock"
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+(cd "$here" && CGO_ENABLED=0 GOOS=wasip1 GOARCH=wasm "$GO" build -trimpath -o "$tmp/" ./cmd/...)
+for core in "$tmp"/*; do
+    prog=$(basename "$core")
+    dir=$out/$prog
+    mkdir -p "$dir"
+    # Re-adapt and re-transpile only when the Go program or jco changed.
+    stamp="$(sha256sum "$core" | cut -d' ' -f1) $("$jco" --version)"
+    if [ -f "$dir/$prog.component.js" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then
+        continue
+    fi
+    cp "$core" "$dir/$prog.wasm"
+    "$jco" new "$dir/$prog.wasm" --wasi-command -o "$dir/$prog.component.wasm"
+    "$jco" transpile "$dir/$prog.component.wasm" -o "$dir" --instantiation async --quiet
+    echo "$stamp" >"$dir/.stamp"
+    echo "component/build.sh: $prog -> $dir/$prog.component.js"
+done
