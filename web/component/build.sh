@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the WASI 0.2 component guests (idempotent; issue 14):
 #   Go (GOOS=wasip1) programs of web/component/cmd/* -> PROG.wasm
+#   go-adapter-memory.mjs: keeps the adapter's memory out of Go's heap (see that file)
 #   jco new PROG.wasm --wasi-command  -> PROG.component.wasm (jco's bundled preview 1 adapter)
 #   jco transpile --instantiation async -> PROG.component.js + PROG.component.core*.wasm
-# into OUTDIR/PROG/ (default web/dist/component/PROG/; web/dist is gitignored). jco is the
+# into OUTDIR/PROG/ (default web/dist/component/PROG/; web/dist is gitignored), and
+# OUTDIR/probe-unpatched/: the probe adapted without the memory fix (the tests show it fail). jco is the
 # pinned devDependency of web/package.json (npm ci in web/ when it is missing).
 #   web/component/build.sh [OUTDIR]
 set -euo pipefail
@@ -24,18 +26,26 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$here" && CGO_ENABLED=0 GOOS=wasip1 GOARCH=wasm "$GO" build -trimpath -o "$tmp/" ./cmd/...)
-for core in "$tmp"/*; do
-    prog=$(basename "$core")
-    dir=$out/$prog
+adapt() { # NAME CORE PATCH(yes|no)
+    local prog=$1 core=$2 patch=$3 dir=$out/$1
     mkdir -p "$dir"
-    # Re-adapt and re-transpile only when the Go program or jco changed.
-    stamp="$(sha256sum "$core" | cut -d' ' -f1) $("$jco" --version)"
+    # Re-adapt and re-transpile only when the Go program, the patch or jco changed.
+    local stamp
+    stamp="$(cat "$core" "$here/go-adapter-memory.mjs" | sha256sum | cut -d' ' -f1) $patch $("$jco" --version)"
     if [ -f "$dir/$prog.component.js" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then
-        continue
+        return
     fi
-    cp "$core" "$dir/$prog.wasm"
+    if [ "$patch" = yes ]; then
+        node "$here/go-adapter-memory.mjs" "$core" "$dir/$prog.wasm"
+    else
+        cp "$core" "$dir/$prog.wasm"
+    fi
     "$jco" new "$dir/$prog.wasm" --wasi-command -o "$dir/$prog.component.wasm"
     "$jco" transpile "$dir/$prog.component.wasm" -o "$dir" --instantiation async --quiet
     echo "$stamp" >"$dir/.stamp"
     echo "component/build.sh: $prog -> $dir/$prog.component.js"
+}
+for core in "$tmp"/*; do
+    adapt "$(basename "$core")" "$core" yes
 done
+adapt probe-unpatched "$tmp/probe" no
