@@ -33,6 +33,11 @@ export class Doorbell {
     return Atomics.load(this.i32, this.index);
   }
 
+  /** Anyone: whether the owner announced a sleep (armed, not yet disarmed). */
+  armed() {
+    return Atomics.load(this.i32, this.index + 1) !== 0;
+  }
+
   /** Owner: withdraws the announcement (after waking, or when the re-check found work). */
   disarm() {
     Atomics.store(this.i32, this.index + 1, 0);

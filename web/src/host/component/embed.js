@@ -116,11 +116,16 @@ class StdioPump {
       write: (chunk) =>
         new Promise((resolve, reject) => {
           if (!(chunk instanceof Uint8Array)) throw new TypeError('stdin takes Uint8Array chunks');
+          if (input.done || io.stdin.hangup()) {
+            input.done = true;
+            throw new Error('component: stdin is closed (the program ended or closed it)');
+          }
           Object.assign(input, { chunk, off: 0, resolve, reject });
           io.bell.ring();
         }),
       close: () =>
         new Promise((resolve) => {
+          if (input.done) return resolve();
           input.closing = resolve;
           io.bell.ring();
         }),

@@ -217,6 +217,7 @@ export function attachStdio({ buffer, ringBytes }, side) {
   if (side === 'embedder') {
     return {
       bell: embedderBell,
+      hostBell, // the worker's: armed (waiting word set) while it is about to sleep or sleeps
       stdin: new PipeWriter(buffer, at(0), hostBell),
       stdout: new PipeReader(buffer, at(1), hostBell),
       stderr: new PipeReader(buffer, at(2), hostBell),
