@@ -16,11 +16,12 @@ GO=${GO:-go}
 command -v "$GO" >/dev/null || { echo "component/build.sh: $GO not found" >&2; exit 1; }
 command -v node >/dev/null || { echo "component/build.sh: node not found" >&2; exit 1; }
 
+mkdir -p "$web/dist"
 exec 9>"$out/.build.lock" # one build at a time (ctest may start the node and browser tests together)
 flock 9
 jco=$web/node_modules/.bin/jco
 if [ ! -x "$jco" ]; then
-    (flock 8; [ -x "$jco" ] || (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)) 8>"$out/.npm.lock"
+    (flock 8; [ -x "$jco" ] || (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)) 8>"$web/dist/.npm.lock"
 fi
 
 tmp=$(mktemp -d)

@@ -181,7 +181,8 @@ test('poll across workers: a worker blocked in poll wakes when the other side wr
   await w.terminate();
   assert.equal(m.got, 'wake up');
   assert.equal(m.stats.polls, 1);
-  assert.equal(m.stats.sleeps, 1);
+  // It slept once, unless the bytes came between its arming and its look at stdin.
+  assert.ok(m.stats.sleeps <= 1, JSON.stringify(m.stats));
 });
 
 test('unsupported interfaces answer with their error instead of trapping', () => {
