@@ -24,7 +24,7 @@ const arg = (name, def) => {
 };
 const SLEEP = arg('--sleep', 2000);
 const REPEAT = arg('--repeat', 3);
-const demo = path.join(web, 'dist/component/demo/demo.component.js');
+const demo = path.join(web, 'component/dist/demo/demo.component.js');
 if (!fs.existsSync(demo)) {
   console.error('bench_component: run web/component/build.sh first');
   process.exit(1);

@@ -4,14 +4,14 @@
 #   go-adapter-memory.mjs: keeps the adapter's memory out of Go's heap (see that file)
 #   jco new PROG.wasm --wasi-command  -> PROG.component.wasm (jco's bundled preview 1 adapter)
 #   jco transpile --instantiation async -> PROG.component.js + PROG.component.core*.wasm
-# into OUTDIR/PROG/ (default web/dist/component/PROG/; web/dist is gitignored), and
+# into OUTDIR/PROG/ (default web/component/dist/PROG/, gitignored), and
 # OUTDIR/probe-unpatched/: the probe adapted without the memory fix (the tests show it fail). jco is the
 # pinned devDependency of web/package.json (npm ci in web/ when it is missing).
 #   web/component/build.sh [OUTDIR]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 web=$(dirname "$here")
-out=$(mkdir -p "${1:-$web/dist/component}" && cd "${1:-$web/dist/component}" && pwd)
+out=$(mkdir -p "${1:-$here/dist}" && cd "${1:-$here/dist}" && pwd)
 GO=${GO:-go}
 command -v "$GO" >/dev/null || { echo "component/build.sh: $GO not found" >&2; exit 1; }
 command -v node >/dev/null || { echo "component/build.sh: node not found" >&2; exit 1; }

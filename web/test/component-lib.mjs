@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const componentDir = process.env.YAMUX_COMPONENT_DIR || path.join(webDir, 'dist', 'component');
+export const componentDir = process.env.YAMUX_COMPONENT_DIR || path.join(webDir, 'component', 'dist');
 
 /** URL of the transpiled component PROG (web/component/build.sh). */
 export function componentUrl(prog) {

@@ -14,7 +14,7 @@ window.startWorker = () => {
 };
 window.runCpu = (host, sleepMs) => {
   window.cpuState = { phase: 'running' };
-  const component = new URL('../../dist/component/demo/demo.component.js', import.meta.url).href;
+  const component = new URL('../dist/demo/demo.component.js', import.meta.url).href;
   worker.postMessage({ component, host, args: ['demo', String(sleepMs)] });
 };
 window.stopWorker = () => {

@@ -5,7 +5,7 @@
 import { startComponent } from '../../src/host/component/embed.js';
 
 const log = (s) => (document.getElementById('log').textContent += s + '\n');
-const url = (prog) => new URL(`../../dist/component/${prog}/${prog}.component.js`, import.meta.url);
+const url = (prog) => new URL(`../dist/${prog}/${prog}.component.js`, import.meta.url);
 const enc = new TextEncoder();
 
 async function text(readable) {
