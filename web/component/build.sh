@@ -43,6 +43,8 @@ adapt() { # NAME CORE PATCH(yes|no)
     fi
     "$jco" new "$dir/$prog.wasm" --wasi-command -o "$dir/$prog.component.wasm"
     "$jco" transpile "$dir/$prog.component.wasm" -o "$dir" --instantiation async --quiet
+    # The module is ESM in a .js file: say so, for Node, wherever the folder is copied.
+    echo '{ "type": "module" }' >"$dir/package.json"
     echo "$stamp" >"$dir/.stamp"
     echo "component/build.sh: $prog -> $dir/$prog.component.js"
 }
