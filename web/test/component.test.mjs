@@ -10,6 +10,7 @@ import { startComponent } from '../src/host/component/embed.js';
 import { createHost } from '../src/host/component/host.js';
 import { createStdio, attachStdio } from '../src/host/component/pipe.js';
 import { AsyncBackend } from '../src/host/component/backend.js';
+import { SE } from '../src/host/component/byte-stream.js';
 import { patchGoModule, RESERVED } from '../component/go-adapter-memory.mjs';
 import { componentUrl, haveComponents, componentDir, text } from './component-lib.mjs';
 
@@ -123,7 +124,7 @@ test('a worker that dies ends the streams and rejects exited', { skip }, async (
 
 /* ---- the host's parts, without a component ---- */
 
-test('pipe: wraps around, keeps order, end of stream after the last byte, EPIPE once the reader left', () => {
+test('pipe: wraps around, keeps order, end of stream after the last byte, SE.PIPE once the reader left', () => {
   const d = createStdio({ ringBytes: 64 });
   const h = attachStdio(d, 'host'), e = attachStdio(d, 'embedder');
   let sent = 0, recv = 0;
@@ -142,7 +143,8 @@ test('pipe: wraps around, keeps order, end of stream after the last byte, EPIPE 
   assert.equal(recv, sent);
   assert.equal(h.stdin.read([buf]), 0);
   e.stdout.close();
-  assert.equal(h.stdout.write([new Uint8Array(1)]), -64);
+  assert.equal(h.stdout.write([new Uint8Array(1)]), SE.PIPE);
+  assert.equal(h.stdin.read([buf]), 0, 'end of stream stays end of stream');
 });
 
 test('poll with an asynchronous backend: returns a Promise that settles when stdin gets data', async () => {

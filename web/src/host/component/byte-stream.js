@@ -1,28 +1,38 @@
-// The byte-stream interface the host's wasi:io/streams sit on. It is the descriptor interface
-// of the preview 1 host (web/src/host/wasi.js: ShmqFd, and issue 12's yamux stream objects):
-// non-blocking, errors as negative WASI errno values, readiness as POLL_READ / POLL_WRITE.
+// The byte-stream interface the host's wasi:io/streams sit on: the one of issue 12's yamux
+// stream objects (HostStream, web/src/host/streams/stream.js on that branch), so that phase 2
+// hands those objects to createHost() as they are. Non-blocking; results are byte counts or
+// the negative SE codes below, never exceptions:
 //
-//   read(chunks: Uint8Array[]) -> n > 0 bytes copied in order | 0 at end of stream | -errno
-//                                 (-E.AGAIN: nothing yet)
-//   write(chunks: Uint8Array[]) -> n > 0 bytes taken (may be short) | -errno
-//                                 (-E.AGAIN: no room yet, -E.PIPE: the reader is gone)
-//   ready(events) -> the subset of events (POLL_READ | POLL_WRITE) ready now; end of stream
-//                    and errors count as ready (the next call reports them)
-//   shutdown(how) (optional) -> 0 | errno: no more writes (the reader sees end of stream)
-//   close()                  : done with the stream (both directions)
+//   read(chunks: Uint8Array[]) -> n > 0 bytes copied in order | 0 at end of stream |
+//                                 SE.AGAIN (nothing yet) | another SE code
+//   write(chunks: Uint8Array[]) -> n > 0 bytes taken (may be short) | SE.AGAIN (no room yet) |
+//                                 SE.PIPE (written after shutdown, or the reader is gone) | ...
+//   ready(events) -> the subset of events (READ | WRITE) ready now; end of stream and errors
+//                    count as ready (the next call reports them)
+//   hangup() (optional) -> whether the other side is gone
+//   shutdown(how) (optional): no more writes (the reader sees end of stream)
+//   close(): done with the stream (both directions)
 //
-// A stream does not block: the host sleeps on one doorbell (doorbell.js) that whoever changes
-// a stream's readiness rings (the embedder for the stdio pipes of pipe.js; the queue's peer for
-// yamux streams). Values are WASI preview 1's, as in wasi.js.
+// A stream does not block: the host sleeps on a doorbell (doorbell.js) that whoever changes
+// a stream's readiness rings (the embedder for the stdio pipes of pipe.js; in phase 2 the
+// queue's peer, through issue 12's driver).
 
-/** WASI errno values used here (wasi_snapshot_preview1, the same as wasi.js's E). */
-export const E = Object.freeze({ AGAIN: 6, CONNRESET: 15, INVAL: 28, IO: 29, NOTSUP: 58, PIPE: 64 });
+/** Failure codes of stream calls (negative): the same values as issue 12's SE. */
+export const SE = Object.freeze({
+  AGAIN: -1, // nothing to read yet / no room to write: wait for readiness
+  PIPE: -2, // writing after this side shut down, or the reader is gone
+  RESET: -3, // the stream was reset or broke (a corrupt pipe)
+  DOWN: -4, // the session is over
+  REFUSED: -5,
+  LIMIT: -6,
+  INVAL: -7, // a call on a closed object, or bad arguments
+});
 
-/** Readiness bits (the same as wasi.js's POLL_READ / POLL_WRITE). */
-export const POLL_READ = 1, POLL_WRITE = 2;
+/** Readiness bits (also issue 12's READ / WRITE and wasi.js's POLL_READ / POLL_WRITE). */
+export const READ = 1, WRITE = 2;
 
-/** Names of the errno values above, for messages. */
-export function errnoName(errno) {
-  for (const [k, v] of Object.entries(E)) if (v === errno) return `E${k}`;
-  return `errno ${errno}`;
+/** A code's name, for messages. */
+export function codeName(code) {
+  for (const [k, v] of Object.entries(SE)) if (v === code) return k.toLowerCase();
+  return `code ${code}`;
 }

@@ -3,7 +3,7 @@
 // Node's main thread) and never blocks: it sleeps with Atomics.waitAsync on its doorbell,
 // which the worker rings when it writes output or reads input.
 import { createStdio, attachStdio, markHostGone } from './pipe.js';
-import { E } from './byte-stream.js';
+import { SE, codeName } from './byte-stream.js';
 
 /** URL of the component worker script. */
 export const componentWorkerUrl = new URL('./worker.js', import.meta.url);
@@ -167,10 +167,10 @@ class StdioPump {
           moved = true;
           continue;
         }
-        if (r === 0 || r !== -E.AGAIN) {
+        if (r !== SE.AGAIN) {
           o.done = true;
           if (r === 0) o.ctrl.close();
-          else o.ctrl.error(new Error(`component: output pipe failed (errno ${-r})`));
+          else o.ctrl.error(new Error(`component: output pipe failed (${codeName(r)})`));
           moved = true;
         }
         break;
@@ -187,7 +187,7 @@ class StdioPump {
           Object.assign(i, { chunk: null, resolve: null, reject: null });
           res();
         }
-      } else if (r !== -E.AGAIN) {
+      } else if (r !== SE.AGAIN) {
         const rej = i.reject;
         Object.assign(i, { chunk: null, resolve: null, reject: null, done: true });
         rej(new Error('component: stdin is closed (the program ended or closed it)'));

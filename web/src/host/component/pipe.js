@@ -8,11 +8,11 @@
 //   +0    head   u32: bytes written so far (mod 2^32), stored by the writer only
 //   +64   tail   u32: bytes read so far (mod 2^32), stored by the reader only
 //   +128  flags  1: the writer closed (end of stream after the bytes in the ring),
-//                2: the reader closed (writes fail with EPIPE)
+//                2: the reader closed (writes fail with SE.PIPE)
 //   +192  cap    the ring's size in bytes, a power of two (written once, before sharing)
 //   +256  data   cap bytes
-// The reader never trusts the writer's head: head - tail > cap is a corrupt pipe (EIO).
-import { E, POLL_READ, POLL_WRITE } from './byte-stream.js';
+// The reader never trusts the writer's head: head - tail > cap is a corrupt pipe (SE.RESET).
+import { SE, READ, WRITE } from './byte-stream.js';
 import { Doorbell } from './doorbell.js';
 
 const HEAD = 0, TAIL = 16, FLAGS = 32, CAP = 48; // Int32 indices
@@ -64,13 +64,13 @@ class PipeEnd {
   }
 }
 
-/** The reading end: read(chunks), ready(POLL_READ), close(). */
+/** The reading end: read(chunks), ready(READ), close(). */
 export class PipeReader extends PipeEnd {
   read(chunks) {
-    if (this.closed) return -E.PIPE;
+    if (this.closed) return SE.INVAL;
     const used = this.used();
-    if (used < 0) return -E.IO;
-    if (used === 0) return this.flags() & WRITER_CLOSED ? this.drained() : -E.AGAIN;
+    if (used < 0) return SE.RESET;
+    if (used === 0) return this.flags() & WRITER_CLOSED ? this.drained() : SE.AGAIN;
     const mask = this.cap - 1;
     let tail = Atomics.load(this.i32, TAIL) >>> 0;
     let left = used, total = 0;
@@ -96,12 +96,12 @@ export class PipeReader extends PipeEnd {
 
   /** End of stream once the writer closed, unless the indices moved meanwhile. */
   drained() {
-    return this.used() === 0 ? 0 : -E.AGAIN;
+    return this.used() === 0 ? 0 : SE.AGAIN;
   }
 
   ready(events) {
-    if (!(events & POLL_READ)) return 0;
-    return this.closed || this.used() !== 0 || this.flags() & WRITER_CLOSED ? POLL_READ : 0;
+    if (!(events & READ)) return 0;
+    return this.closed || this.used() !== 0 || this.flags() & WRITER_CLOSED ? READ : 0;
   }
 
   /** The writer closed and everything was read. */
@@ -116,14 +116,14 @@ export class PipeReader extends PipeEnd {
   }
 }
 
-/** The writing end: write(chunks), ready(POLL_WRITE), shutdown()/close(). */
+/** The writing end: write(chunks), ready(WRITE), shutdown()/close(). */
 export class PipeWriter extends PipeEnd {
   write(chunks) {
-    if (this.closed || this.flags() & READER_CLOSED) return -E.PIPE;
+    if (this.closed || this.flags() & READER_CLOSED) return SE.PIPE;
     const used = this.used();
-    if (used < 0) return -E.IO;
+    if (used < 0) return SE.RESET;
     let room = this.cap - used;
-    if (room === 0) return -E.AGAIN;
+    if (room === 0) return SE.AGAIN;
     const mask = this.cap - 1;
     let head = Atomics.load(this.i32, HEAD) >>> 0;
     let total = 0;
@@ -155,9 +155,9 @@ export class PipeWriter extends PipeEnd {
   }
 
   ready(events) {
-    if (!(events & POLL_WRITE)) return 0;
+    if (!(events & WRITE)) return 0;
     const used = this.used();
-    return this.closed || this.flags() & READER_CLOSED || used !== this.cap ? POLL_WRITE : 0;
+    return this.closed || this.flags() & READER_CLOSED || used !== this.cap ? WRITE : 0;
   }
 
   /** The reader is gone. */

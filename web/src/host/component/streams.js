@@ -3,8 +3,8 @@
 // blocking-write-and-flush, blocking-flush, ...) wait for the stream's readiness through the
 // host's poller (poll.js), which sleeps on the doorbell. Errors reach the guest as
 // stream-error values: `closed` at end of stream / when the reader is gone, else
-// `last-operation-failed` with an error resource naming the errno.
-import { E, POLL_READ, POLL_WRITE, errnoName } from './byte-stream.js';
+// `last-operation-failed` with an error resource naming the failure.
+import { SE, READ, WRITE, codeName } from './byte-stream.js';
 import { Pollable } from './poll.js';
 
 const symbolDispose = Symbol.dispose || Symbol.for('dispose');
@@ -16,11 +16,11 @@ export const PERMIT_DEFAULT = 65536;
 /** What blocking-write-and-flush and blocking-write-zeroes-and-flush accept at most (WIT). */
 const BLOCKING_MAX = 4096;
 
-/** wasi:io/error's error resource: an errno and a sentence. */
+/** wasi:io/error's error resource: a stream's failure code (SE) and a sentence. */
 export class IoError extends Error {
-  constructor(errno, message) {
-    super(message || `wasi:io/streams: ${errnoName(errno)}`);
-    this.errno = errno;
+  constructor(code, message) {
+    super(message || `wasi:io/streams: ${codeName(code)}`);
+    this.code = code;
   }
 
   toDebugString() {
@@ -29,8 +29,8 @@ export class IoError extends Error {
 }
 
 const CLOSED = Object.freeze({ tag: 'closed' });
-function failed(errno) {
-  return { tag: 'last-operation-failed', val: new IoError(errno) };
+function failed(code) {
+  return { tag: 'last-operation-failed', val: new IoError(code) };
 }
 
 function length(len, what) {
@@ -61,7 +61,7 @@ export class InputStream {
     this.owned = owned;
     this.scratch = new Uint8Array(0);
     this.ended = false;
-    this.waitOn = new Pollable(poller, { stream, events: POLL_READ });
+    this.waitOn = new Pollable(poller, { stream, events: READ });
   }
 
   /** @private bytes read now (a view valid until the next call), AGAIN, or throws */
@@ -77,8 +77,8 @@ export class InputStream {
       this.ended = true;
       throw CLOSED;
     }
-    if (r === -E.AGAIN) return AGAIN;
-    throw failed(-r);
+    if (r === SE.AGAIN) return AGAIN;
+    throw failed(r);
   }
 
   /** [method]input-stream.read: what is there now, up to len (maybe nothing). */
@@ -106,7 +106,7 @@ export class InputStream {
 
   /** [method]input-stream.subscribe: ready when a read would return data, the end or an error. */
   subscribe() {
-    return new Pollable(this.poller, { stream: this.stream, events: POLL_READ });
+    return new Pollable(this.poller, { stream: this.stream, events: READ });
   }
 
   [symbolDispose]() {
@@ -139,9 +139,9 @@ export class OutputStream {
       this.pending = r === this.pending.length ? null : this.pending.subarray(r);
       return this.pending === null;
     }
-    if (r === -E.AGAIN || r === 0) return false;
+    if (r === SE.AGAIN || r === 0) return false;
     this.pending = null;
-    this.error = r === -E.PIPE ? CLOSED : failed(-r);
+    this.error = r === SE.PIPE ? CLOSED : failed(r);
     throw this.error;
   }
 
@@ -152,13 +152,13 @@ export class OutputStream {
     } catch {
       return true;
     }
-    return (this.stream.ready(POLL_WRITE) & POLL_WRITE) !== 0;
+    return (this.stream.ready(WRITE) & WRITE) !== 0;
   }
 
   /** [method]output-stream.check-write: bytes a write may hand over now. */
   checkWrite() {
     if (!this.push()) return (this.permit = 0), 0n;
-    if (!(this.stream.ready(POLL_WRITE) & POLL_WRITE)) return (this.permit = 0), 0n;
+    if (!(this.stream.ready(WRITE) & WRITE)) return (this.permit = 0), 0n;
     if (this.stream.hangup && this.stream.hangup()) throw (this.error = CLOSED);
     const room = this.stream.room ? this.stream.room() : PERMIT_DEFAULT;
     this.permit = room > 0 ? room : PERMIT_DEFAULT; // writable with no room: the write reports why
@@ -174,8 +174,8 @@ export class OutputStream {
     this.permit -= contents.length;
     if (contents.length === 0) return;
     const r = this.stream.write([contents]);
-    if (r === -E.PIPE) throw (this.error = CLOSED);
-    if (r < 0 && r !== -E.AGAIN) throw (this.error = failed(-r));
+    if (r === SE.PIPE) throw (this.error = CLOSED);
+    if (r < 0 && r !== SE.AGAIN) throw (this.error = failed(r));
     const took = r > 0 ? r : 0;
     if (took < contents.length) this.pending = contents.slice(took);
   }
@@ -204,8 +204,8 @@ export class OutputStream {
         if (this.error) throw this.error;
         if (off < contents.length) {
           const n = this.stream.write([off ? contents.subarray(off) : contents]);
-          if (n === -E.PIPE) throw (this.error = CLOSED);
-          if (n < 0 && n !== -E.AGAIN) throw (this.error = failed(-n));
+          if (n === SE.PIPE) throw (this.error = CLOSED);
+          if (n < 0 && n !== SE.AGAIN) throw (this.error = failed(n));
           if (n > 0) off += n;
         }
         return off < contents.length ? AGAIN : undefined;

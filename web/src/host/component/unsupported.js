@@ -4,7 +4,7 @@
 // issue 14's phase 2 puts TCP on yamux streams), and any other interface a component imports
 // (wasi:http, ...): its functions throw an Error naming the interface and function, so the
 // run ends with that sentence rather than a bare `unreachable`.
-import { E } from './byte-stream.js';
+import { SE } from './byte-stream.js';
 
 /** A resource class whose every method throws `error` (a WIT error value). */
 function refusing(error) {
@@ -23,7 +23,7 @@ function refusing(error) {
   return C;
 }
 
-const FS_CODES = { [E.PIPE]: 'pipe', [E.AGAIN]: 'would-block', [E.INVAL]: 'invalid', [E.NOTSUP]: 'unsupported' };
+const FS_CODES = { [SE.PIPE]: 'pipe', [SE.AGAIN]: 'would-block', [SE.INVAL]: 'invalid' };
 
 /** wasi:filesystem: nothing preopened, `unsupported` everywhere. */
 export function filesystemImports() {
@@ -32,7 +32,7 @@ export function filesystemImports() {
       Descriptor: refusing('unsupported'),
       DirectoryEntryStream: refusing('unsupported'),
       // The preview 1 adapter turns stream errors into errno through this.
-      filesystemErrorCode: (err) => (err && err.errno !== undefined ? FS_CODES[err.errno] || 'io' : undefined),
+      filesystemErrorCode: (err) => (err && err.code !== undefined ? FS_CODES[err.code] || 'io' : undefined),
     },
     'wasi:filesystem/preopens': { getDirectories: () => [] },
   };
