@@ -49,11 +49,6 @@ export class Doorbell {
     if (Atomics.load(this.i32, this.index + 1) !== 0) Atomics.notify(this.i32, this.index);
   }
 
-  /** Owner, in a worker: sleeps while seq is `seen`, at most `timeoutMs` (Infinity: no limit). */
-  wait(seen, timeoutMs) {
-    return Atomics.wait(this.i32, this.index, seen, timeoutMs < 0 ? 0 : timeoutMs);
-  }
-
   /** Owner, on an event loop: resolves when seq moves from `seen` or after `timeoutMs`. */
   waitAsync(seen, timeoutMs) {
     const r = Atomics.waitAsync(this.i32, this.index, seen, timeoutMs < 0 ? 0 : timeoutMs);

@@ -13,7 +13,7 @@ const symbolDispose = Symbol.dispose || Symbol.for('dispose');
 /** The poller of one host: the doorbell its streams ring and the backend that sleeps. */
 export class Poller {
   /**
-   * @param {import('./doorbell.js').Doorbell} bell
+   * @param {import('./doorbell.js').Doorbell} bell its sequence word is what the backend waits on
    * @param {import('./backend.js').Backend} backend
    * @param {{pump?: () => void}} [io] pump(): move whatever arrived into the streams (phase 2:
    *   the queue into the yamux engine) before readiness is looked at
@@ -34,11 +34,11 @@ export class Poller {
       p.check();
     }
     this.stats.polls++;
-    if (this.backend.async) return this.pollAsync(list);
+    if (!this.backend.blocking) return this.pollAsync(list);
     for (;;) {
       const r = this.step(list);
       if (r.ready) return r.ready;
-      this.backend.wait(this.bell, r.seen, r.timeoutMs);
+      this.backend.wait(this.bell.i32, this.bell.index, r.seen, r.timeoutMs);
       this.bell.disarm();
     }
   }
@@ -48,7 +48,7 @@ export class Poller {
     for (;;) {
       const r = this.step(list);
       if (r.ready) return r.ready;
-      await this.backend.wait(this.bell, r.seen, r.timeoutMs);
+      await this.backend.wait(this.bell.i32, this.bell.index, r.seen, r.timeoutMs);
       this.bell.disarm();
     }
   }

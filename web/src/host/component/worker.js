@@ -27,7 +27,7 @@ async function start(msg) {
     const t0 = performance.now();
     const code = await runCommand(loaded, imports);
     closeAll(stdio);
-    post({ type: 'exit', code, stats: { ms: performance.now() - t0, ...poller.stats, waits: backend.stats.waits } });
+    post({ type: 'exit', code, stats: { ms: performance.now() - t0, ...poller.stats, waits: backend.waits } });
   } catch (e) {
     if (stdio) closeAll(stdio);
     post({ type: 'error', message: String((e && e.message) || e), stack: e && e.stack });
