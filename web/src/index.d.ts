@@ -116,3 +116,25 @@ export function startWorker(url: URL | string, opts?: { channel?: Channel; side?
 
 /** The wasm worker script: post it {channel, args} (the C program's command line). */
 export const wasmWorkerUrl: URL;
+
+/** A WASI 0.2 command component running in a worker (docs/component.md). */
+export interface ComponentHandle {
+  stdin: WritableStream<Uint8Array>;
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+  /** The exit status (0 or 1 through the preview 1 adapter); rejects on a trap or a dead worker. */
+  readonly exited: Promise<number>;
+  /** Host counters once the program ended (polls, sleeps, waits, ms), or null. */
+  readonly stats: Promise<object | null>;
+  terminate(): Promise<void>;
+}
+
+/** Starts a jco-transpiled command component (URL of its ES module, from `jco transpile
+ * --instantiation async`) in a worker; its stdio as WHATWG streams. */
+export function startComponent(
+  component: URL | string,
+  opts?: { args?: string[]; env?: Record<string, string>; ringBytes?: number; name?: string; workerUrl?: URL | string },
+): Promise<ComponentHandle>;
+
+/** The component worker script (startComponent's default). */
+export const componentWorkerUrl: URL;

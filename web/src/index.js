@@ -10,3 +10,6 @@ export { ShmqError } from './queue/shmq.js';
 
 /** URL of the wasm-worker script, for startWorker(). */
 export const wasmWorkerUrl = new URL('./workers/wasm-worker.js', import.meta.url);
+
+/** WASI 0.2 command components in a worker (docs/component.md). */
+export { startComponent, componentWorkerUrl } from './host/component/embed.js';

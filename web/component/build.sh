@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds the WASI 0.2 component guests (idempotent; issue 14):
+#   Go (GOOS=wasip1) programs of web/component/cmd/* -> PROG.wasm
+#   go-adapter-memory.mjs: keeps the adapter's memory out of Go's heap (see that file)
+#   jco new PROG.wasm --wasi-command  -> PROG.component.wasm (jco's bundled preview 1 adapter)
+#   jco transpile --instantiation async -> PROG.component.js + PROG.component.core*.wasm
+# into OUTDIR/PROG/ (default web/component/dist/PROG/, gitignored), and
+# OUTDIR/probe-unpatched/: the probe adapted without the memory fix (the tests show it fail). jco is the
+# pinned devDependency of web/package.json (npm ci in web/ when it is missing).
+#   web/component/build.sh [OUTDIR]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+web=$(dirname "$here")
+out=$(mkdir -p "${1:-$here/dist}" && cd "${1:-$here/dist}" && pwd)
+GO=${GO:-go}
+command -v "$GO" >/dev/null || { echo "component/build.sh: $GO not found" >&2; exit 1; }
+command -v node >/dev/null || { echo "component/build.sh: node not found" >&2; exit 1; }
+
+mkdir -p "$web/dist"
+exec 9>"$out/.build.lock" # one build at a time (ctest may start the node and browser tests together)
+flock 9
+jco=$web/node_modules/.bin/jco
+if [ ! -x "$jco" ]; then
+    (flock 8; [ -x "$jco" ] || (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)) 8>"$web/dist/.npm.lock"
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+(cd "$here" && CGO_ENABLED=0 GOOS=wasip1 GOARCH=wasm "$GO" build -trimpath -o "$tmp/" ./cmd/...)
+adapt() { # NAME CORE PATCH(yes|no)
+    local prog=$1 core=$2 patch=$3 dir=$out/$1
+    mkdir -p "$dir"
+    # Re-adapt and re-transpile only when the Go program, the patch or jco changed.
+    local stamp
+    stamp="$(cat "$core" "$here/go-adapter-memory.mjs" | sha256sum | cut -d' ' -f1) $patch $("$jco" --version)"
+    if [ -f "$dir/$prog.component.js" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then
+        return
+    fi
+    if [ "$patch" = yes ]; then
+        node "$here/go-adapter-memory.mjs" "$core" "$dir/$prog.wasm"
+    else
+        cp "$core" "$dir/$prog.wasm"
+    fi
+    "$jco" new "$dir/$prog.wasm" --wasi-command -o "$dir/$prog.component.wasm"
+    "$jco" transpile "$dir/$prog.component.wasm" -o "$dir" --instantiation async --quiet
+    # The module is ESM in a .js file: say so, for Node, wherever the folder is copied.
+    echo '{ "type": "module" }' >"$dir/package.json"
+    echo "$stamp" >"$dir/.stamp"
+    echo "component/build.sh: $prog -> $dir/$prog.component.js"
+}
+for core in "$tmp"/*; do
+    adapt "$(basename "$core")" "$core" yes
+done
+adapt probe-unpatched "$tmp/probe" no

@@ -1,0 +1,3 @@
+module yamux-component-guests
+
+go 1.22
