@@ -1,0 +1,243 @@
+// The engine driver of the wasm worker: the project's C yamux engine (the same wasm module
+// the event side runs, web/src/event/engine.js) over one side of the shared-memory queue,
+// moved by the event side's Pump (web/src/event/pump.js). It never blocks except in wait(),
+// which the host calls from poll_oneoff (and at exit) through a backend object
+// (web/src/host/backends/).
+//
+// The guest's calls drive it: a read that finds nothing pulls what the ring holds, a write
+// pushes its frames into the ring at once (no Nagle), poll_oneoff pumps everything and, when
+// nothing is ready, sleeps on the queue's doorbell until the event side sends or frees room,
+// the earliest of the guest's clocks and the engine's timers. Readiness is level-triggered
+// and read from the engine's state (bytes buffered, end of stream, error, send space), so it
+// does not depend on when the engine delivers its callbacks.
+import { Shmq, ShmqError, READABLE, WRITABLE, SIDE_B } from '../../queue/shmq.js';
+import { Engine } from '../../event/engine.js';
+import { Pump } from '../../event/pump.js';
+import { Codes } from '../../event/errors.js';
+import { HostStream, HostListener, SE } from './stream.js';
+
+const MAX_ROUNDS = 16; // pump rounds per call (input and output alternate)
+
+/** The host engine's defaults: 64 KiB data frames (fewer headers and records than 16 KiB);
+ * everything else as hashicorp/yamux (256 KiB windows, keepalive 30 s). */
+export const HOST_ENGINE_DEFAULTS = Object.freeze({ maxFramePayload: 65536 });
+
+export class Driver {
+  /**
+   * Attaches `side` of the queue at `offset` of `buffer` and starts the engine on it.
+   * @param {object} o
+   * @param {SharedArrayBuffer} o.buffer
+   * @param {number} [o.offset]
+   * @param {number} [o.side] default SIDE_B (the event side is A)
+   * @param {boolean} [o.client] yamux client role (odd ids); default false
+   * @param {object} [o.config] EngineConfig (web/src/index.d.ts)
+   * @param {object} o.backend the blocking primitive (backends/atomics.js)
+   * @param {number} [o.spinUs] poll the ring this long before sleeping (default 20)
+   * @param {number} [o.checkIntervalMs] liveness check period while sleeping (default 100)
+   */
+  static async create(o) {
+    const d = new Driver(o.backend);
+    d.engine = await Engine.create(!!o.client, { ...HOST_ENGINE_DEFAULTS, ...o.config }, d.handlers());
+    try {
+      // hbTimeoutMs 0: a guest may compute for long without calling the host, so the event
+      // side must not declare this side dead by its heartbeat; its supervisor reports a
+      // dead worker (markSideGone).
+      d.q = Shmq.attach(o.buffer, o.offset ?? 0, o.side ?? SIDE_B, {
+        hbTimeoutMs: 0, checkIntervalMs: o.checkIntervalMs, spinUs: 0,
+      });
+    } catch (e) {
+      d.engine.free();
+      throw e;
+    }
+    d.x = d.engine.x;
+    d.s = d.engine.s;
+    d.p = new Pump(d.engine, d.q);
+    d.spinMs = (o.spinUs ?? 20) / 1000;
+    d.listener = new HostListener(d);
+    return d;
+  }
+
+  /** @private */
+  constructor(backend) {
+    this.backend = backend;
+    this.ended = false; // the session ended (on_close)
+    this.endErr = 0;
+    this.finished = false; // finish() ran: the queue is closed
+    this.discarding = new Set(); // streams shut down for reading: input is dropped
+    this.held = new Set(); // HostStreams whose handle the guest holds
+    this.sink = null; // {st, chunks, ...}: an fd_read that takes payload in place (onData)
+    this.lastPump = 0;
+    this.stats = { pumps: 0, waits: 0, wakeups: 0, opened: 0, accepted: 0, inPlace: 0 };
+  }
+
+  /** @private the engine's callbacks: they only record (see the header) */
+  handlers() {
+    return {
+      close: (err) => {
+        this.ended = true;
+        this.endErr = err;
+      },
+      data: (st, ptr, len) => (this.sink && this.sink.st === st ? this.sink.take(ptr, len) : 0),
+    };
+  }
+
+  /** Moves everything that can move now: timers, ring -> engine, engine -> ring. */
+  pump() {
+    if (this.finished) return;
+    const x = this.x, s = this.s, p = this.p;
+    this.stats.pumps++;
+    this.lastPump = this.backend.now();
+    x.yxw_tick(s, this.lastPump);
+    for (let i = 0; i < MAX_ROUNDS; i++) {
+      const moved = p.in() + p.out();
+      if (this.discarding.size) for (const h of this.discarding) h.discard();
+      if (!moved) break;
+    }
+    p.flush();
+  }
+
+  /** Pumps when the last pump is older than `ms` (for host calls made often, such as the
+   * clock: a guest that computes keeps answering pings). */
+  pumpIfIdle(ms) {
+    if (this.backend.now() - this.lastPump >= ms) this.pump();
+  }
+
+  /** Pushes the engine's pending output (frames, window updates, ACK, FIN, RST) into the
+   * ring and publishes it. */
+  flushOut() {
+    if (this.finished || !this.x.yamux_session_want_send(this.s)) return;
+    this.p.out();
+    this.p.flush();
+  }
+
+  /** Pulls what the ring holds into the engine; with `sink`, payload of sink.st is copied
+   * straight into the guest's buffers (on_data) instead of the engine's. */
+  pumpIn(sink) {
+    if (this.finished) return;
+    this.sink = sink ?? null;
+    try {
+      this.p.in();
+    } finally {
+      this.sink = null;
+    }
+    this.flushOut();
+  }
+
+  /** The engine's next timer in milliseconds (performance.now() time), or Infinity. */
+  nextDeadline() {
+    return this.finished ? Infinity : this.x.yxw_next_deadline_ms(this.s);
+  }
+
+  /**
+   * Sleeps until the event side sends something (or frees ring space the engine's output
+   * waits for), the engine's next timer, or `untilMs` (backend.now() time; Infinity: no
+   * limit), whichever comes first; wakes at least every liveness slice to check the peer.
+   * Spins `spinUs` on the ring first (a wake-up through Atomics costs tens of microseconds).
+   * The caller pumps and re-checks afterwards.
+   */
+  wait(untilMs) {
+    const b = this.backend, p = this.p, q = this.q;
+    const until = Math.min(untilMs, this.nextDeadline());
+    this.stats.waits++;
+    if (this.finished || p.dead) {
+      // Nothing will come from the queue any more: only clocks can wake the guest.
+      const t = until - b.now();
+      if (t > 0) b.sleep(Math.min(t, 1000));
+      return;
+    }
+    const events = READABLE | (p.outBlocked ? WRITABLE : 0);
+    const len = p.outBlocked ? p.mtu : 0;
+    try {
+      if (this.spinMs > 0) {
+        const end = Math.min(b.now() + this.spinMs, until);
+        do {
+          if (q.ready(events, len)) return;
+        } while (b.now() < end);
+      }
+      const a = q.arm(events, len);
+      if (a.ready) return;
+      const t = Math.min(a.timeoutMs, until - b.now());
+      if (t > 0) {
+        this.stats.wakeups++;
+        b.wait(a.i32, a.index, a.value, t);
+      }
+      q.disarm();
+      const r = q.checkPeer();
+      if (r) p.end(new ShmqError(r));
+    } catch (e) {
+      if (!(e instanceof ShmqError)) throw e;
+      p.end(e); // the channel ended: the next pump tells the engine
+    }
+  }
+
+  /**
+   * Opens a stream toward the event side (it accepts it with session.accept()). The SYN goes
+   * out at once; data may follow before the ACK. Returns a HostStream or an SE code.
+   */
+  dial() {
+    if (this.finished || this.ended) return SE.DOWN;
+    const r = this.x.yamux_session_open(this.s, this.engine.words);
+    if (r) {
+      if (r === Codes.EGOAWAY) return SE.REFUSED;
+      if (r === Codes.ELIMIT || r === Codes.ESTREAMS_EXHAUSTED || r === Codes.ENOMEM) return SE.LIMIT;
+      return SE.DOWN;
+    }
+    const h = new HostStream(this, this.engine.u32[this.engine.words >> 2]);
+    this.stats.opened++;
+    this.flushOut();
+    return h;
+  }
+
+  /** @private an accepted stream (HostListener) */
+  adopt(st) {
+    this.stats.accepted++;
+    return new HostStream(this, st);
+  }
+
+  /** Whether the session has ended (the event side closed or is gone, or an error). */
+  get down() {
+    return this.ended || this.finished || this.x.yamux_session_is_closed(this.s) !== 0;
+  }
+
+  /**
+   * The guest has exited: every stream it still holds ends as a closed socket of an exiting
+   * process does (its queued data and FIN, or RST when it left data unread), streams it never
+   * accepted are refused, queued data may drain for up to `lingerMs`, then the session ends
+   * (GoAway 0) and this side of the queue closes. Never throws.
+   */
+  finish({ lingerMs = 5000 } = {}) {
+    if (this.finished) return;
+    const b = this.backend, x = this.x, s = this.s;
+    try {
+      const draining = [];
+      for (const h of [...this.held]) if (h.closeOnExit()) draining.push(h);
+      this.listener.close();
+      const until = b.now() + lingerMs;
+      for (;;) {
+        this.pump();
+        const left = draining.filter((h) => h.unsent() > 0);
+        if (!left.length || this.p.dead || b.now() >= until) break;
+        this.wait(until);
+      }
+      for (const h of draining) h.release();
+      x.yamux_session_close(s);
+      // The final GoAway: a bounded wait for ring space.
+      const end = b.now() + Math.min(lingerMs, 1000);
+      for (;;) {
+        this.pump();
+        if (this.p.dead || !x.yamux_session_want_send(s) || b.now() >= end) break;
+        this.wait(end);
+      }
+    } catch (e) {
+      if (!(e instanceof ShmqError)) throw e;
+    } finally {
+      this.finished = true;
+      try {
+        this.q.close();
+      } catch {}
+      this.engine.free();
+    }
+  }
+}
+
+export { SE };
