@@ -10,3 +10,4 @@ export { ShmqError } from './queue/shmq.js';
 
 /** URL of the wasm-worker script, for startWorker(). */
 export const wasmWorkerUrl = new URL('./workers/wasm-worker.js', import.meta.url);
+export { startWasi, loadProgram, WasiError, wasiWorkerUrl } from './host/start.js';

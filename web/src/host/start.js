@@ -30,11 +30,11 @@ export class WasiError extends Error {
  */
 export async function loadProgram(program) {
   if (program instanceof WebAssembly.Module) return program;
-  let bytes;
+  let bytes, where = 'the program';
   if (program instanceof ArrayBuffer || ArrayBuffer.isView(program)) {
     bytes = program;
   } else if (program instanceof URL || typeof program === 'string') {
-    const where = String(program);
+    where = String(program);
     try {
       bytes = await readBytes(program);
     } catch (e) {
@@ -46,7 +46,7 @@ export async function loadProgram(program) {
   try {
     return await WebAssembly.compile(bytes);
   } catch (e) {
-    throw new WasiError(`not a WebAssembly module: ${e.message.replace(/^WebAssembly\.compile\(\): /, '')}`, { cause: e });
+    throw new WasiError(`${where}: not a WebAssembly module: ${e.message.replace(/^WebAssembly\.compile\(\): /, '')}`, { cause: e });
   }
 }
 
@@ -128,14 +128,15 @@ export async function startWasi(program, options = {}) {
       w.terminate().catch(() => {});
     }
   });
-  let stats = null;
+  let stats = null, terminating = false;
   w.exited.then((code) => {
     if (state === 'exited') return;
-    const e = new WasiError(code === -1 ? `${argv0}: terminated` : `${argv0}: its worker died (exit ${code})`);
+    const killed = terminating || code === -1;
+    const e = new WasiError(killed ? `${argv0}: terminated` : `${argv0}: its worker died (exit ${code})`);
     if (state === 'starting') started.rej(e);
     state = 'exited';
     end();
-    if (code === -1) exitResolve(-1);
+    if (killed) exitResolve(-1);
     else exitReject(e);
   });
 
@@ -168,6 +169,7 @@ export async function startWasi(program, options = {}) {
     },
     /** Stops the program at once: its worker is terminated, the session fails. */
     async terminate() {
+      terminating = true;
       await w.terminate();
     },
   };
