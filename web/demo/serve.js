@@ -47,5 +47,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf('--port');
   const { url } = await serve(i > 0 ? Number(process.argv[i + 1]) : 8080);
   console.log(`demo page (cross-origin isolated): ${url}`);
+  console.log(`net/http demo (Go in a wasm worker): ${new URL('http.html', url)}`);
   console.log('options: ?streams=N&bytes=B   (Ctrl-C to stop)');
 }

@@ -21,6 +21,15 @@ import (
 	"time"
 )
 
+// period is the /bytes pattern's 64 KiB period: byte k is k*31 + k>>8 (mod 256).
+var period = func() []byte {
+	b := make([]byte, 64<<10)
+	for k := range b {
+		b[k] = byte(k*31 + k>>8)
+	}
+	return b
+}()
+
 func main() {
 	l, err := net.FileListener(os.NewFile(3, "yamux"))
 	if err != nil {
@@ -38,14 +47,8 @@ func main() {
 			return
 		}
 		w.Header().Set("Content-Length", strconv.Itoa(n))
-		buf := make([]byte, 64<<10)
-		for off := 0; off < n; off += len(buf) {
-			m := min(len(buf), n-off)
-			for j := 0; j < m; j++ {
-				k := off + j
-				buf[j] = byte(k*31 + k>>8)
-			}
-			if _, err := w.Write(buf[:m]); err != nil {
+		for off := 0; off < n; off += len(period) { // the pattern repeats every 64 KiB
+			if _, err := w.Write(period[:min(len(period), n-off)]); err != nil {
 				return
 			}
 		}
