@@ -22,7 +22,7 @@ export class AtomicsBackend {
 
   wait(i32, index, value, timeoutMs) {
     this.waits++;
-    Atomics.wait(i32, index, value, timeoutMs);
+    return Atomics.wait(i32, index, value, timeoutMs);
   }
 
   sleep(timeoutMs) {

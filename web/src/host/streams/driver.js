@@ -18,9 +18,12 @@ import { HostStream, HostListener, SE } from './stream.js';
 
 const MAX_ROUNDS = 16; // pump rounds per call (input and output alternate)
 
-/** The host engine's defaults: 64 KiB data frames (fewer headers and records than 16 KiB);
- * everything else as hashicorp/yamux (256 KiB windows, keepalive 30 s). */
-export const HOST_ENGINE_DEFAULTS = Object.freeze({ maxFramePayload: 65536 });
+/** The host engine's defaults, beyond hashicorp/yamux's: receive windows that grow from
+ * 256 KiB up to 16 MiB while the guest reads fast (the engine's auto-tuning), bounded to
+ * 32 MiB of received data over all streams; data frames fill a queue record (MTU - 12). */
+export const HOST_ENGINE_DEFAULTS = Object.freeze({
+  windowAutotune: true, maxStreamWindow: 16 << 20, maxRecvMemory: 32 << 20,
+});
 
 export class Driver {
   /**
@@ -37,16 +40,19 @@ export class Driver {
    */
   static async create(o) {
     const d = new Driver(o.backend);
-    d.engine = await Engine.create(!!o.client, { ...HOST_ENGINE_DEFAULTS, ...o.config }, d.handlers());
+    // hbTimeoutMs 0: a guest may compute for long without calling the host, so the event
+    // side must not declare this side dead by its heartbeat; its supervisor reports a dead
+    // worker (markSideGone).
+    d.q = Shmq.attach(o.buffer, o.offset ?? 0, o.side ?? SIDE_B, {
+      hbTimeoutMs: 0, checkIntervalMs: o.checkIntervalMs, spinUs: 0,
+    });
+    // One data frame per record: a frame's header and payload fill one MTU.
+    const frame = Math.max(16384, Math.min(d.q.mtu - 12, 1 << 20));
+    const config = { ...HOST_ENGINE_DEFAULTS, maxFramePayload: frame, ...o.config };
     try {
-      // hbTimeoutMs 0: a guest may compute for long without calling the host, so the event
-      // side must not declare this side dead by its heartbeat; its supervisor reports a
-      // dead worker (markSideGone).
-      d.q = Shmq.attach(o.buffer, o.offset ?? 0, o.side ?? SIDE_B, {
-        hbTimeoutMs: 0, checkIntervalMs: o.checkIntervalMs, spinUs: 0,
-      });
+      d.engine = await Engine.create(!!o.client, config, d.handlers());
     } catch (e) {
-      d.engine.free();
+      d.q.close();
       throw e;
     }
     d.x = d.engine.x;
@@ -67,7 +73,7 @@ export class Driver {
     this.held = new Set(); // HostStreams whose handle the guest holds
     this.sink = null; // {st, chunks, ...}: an fd_read that takes payload in place (onData)
     this.lastPump = 0;
-    this.stats = { pumps: 0, waits: 0, wakeups: 0, opened: 0, accepted: 0, inPlace: 0 };
+    this.stats = { pumps: 0, waits: 0, sleeps: 0, sleepMs: 0, opened: 0, accepted: 0, inPlace: 0 };
   }
 
   /** @private the engine's callbacks: they only record (see the header) */
@@ -158,8 +164,10 @@ export class Driver {
       if (a.ready) return;
       const t = Math.min(a.timeoutMs, until - b.now());
       if (t > 0) {
-        this.stats.wakeups++;
+        this.stats.sleeps++;
+        const t0 = b.now();
         b.wait(a.i32, a.index, a.value, t);
+        this.stats.sleepMs += b.now() - t0;
       }
       q.disarm();
       const r = q.checkPeer();

@@ -308,9 +308,9 @@ export class HostListener {
     if (d.down) return SE.DOWN;
     const st = x.yamux_session_backlog(d.s) ? x.yamux_session_accept(d.s) : 0;
     if (!st) return SE.AGAIN;
-    const h = d.adopt(st);
-    d.flushOut(); // the ACK
-    return h;
+    // The ACK waits for the next output or poll: the event side may write before it, and
+    // waking the event side costs more than the ACK is worth.
+    return d.adopt(st);
   }
 
   /** READ when a stream waits or the session is over (accept() then says so). */
