@@ -6,6 +6,8 @@
 //
 //   env = { startWasi, guest(name) -> URL or path of web/go/bin/NAME.wasm or web/guest/bin }
 
+import { fetchOverStream as httpRequest } from '../demo/http-client.js';
+
 const enc = new TextEncoder(), dec = new TextDecoder();
 
 export function check(cond, msg) {
@@ -177,60 +179,6 @@ export async function readDeadline(env, { ms = 200 } = {}) {
   check(code === 0, `exit status ${code}: ${proc.err.text()}`);
   check(proc.out.lines().includes(`deadline exceeded after >= ${ms}ms: true`), `output: ${proc.out.text()}`);
   return {};
-}
-
-/** One HTTP/1.1 exchange over a new stream (Connection: close): {status, headers, body}. */
-export async function httpRequest(session, method, path, body) {
-  const s = await session.open();
-  const head = `${method} ${path} HTTP/1.1\r\nHost: wasi\r\nConnection: close\r\n` +
-    (body ? `Content-Length: ${body.length}\r\n` : '') + '\r\n';
-  const req = body ? concat([enc.encode(head), body]) : enc.encode(head);
-  const [raw] = await Promise.all([readAll(s), writeAll(s, req, { close: false })]);
-  await s.close().catch(() => {});
-  return parseResponse(raw);
-}
-
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
-export function parseResponse(raw) {
-  let end = -1;
-  for (let i = 0; i + 3 < raw.length; i++) {
-    if (raw[i] === 13 && raw[i + 1] === 10 && raw[i + 2] === 13 && raw[i + 3] === 10) {
-      end = i;
-      break;
-    }
-  }
-  check(end > 0, `no HTTP header in ${raw.length} bytes: ${dec.decode(raw.subarray(0, 200))}`);
-  const lines = dec.decode(raw.subarray(0, end)).split('\r\n');
-  const status = Number(lines[0].split(' ')[1]);
-  const headers = {};
-  for (const l of lines.slice(1)) {
-    const i = l.indexOf(':');
-    headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
-  }
-  let body = raw.subarray(end + 4);
-  if (headers['transfer-encoding'] === 'chunked') {
-    const parts = [];
-    for (let p = 0; ;) {
-      const eol = body.indexOf(13, p);
-      const size = parseInt(dec.decode(body.subarray(p, eol)), 16);
-      if (!size) break;
-      parts.push(body.subarray(eol + 2, eol + 2 + size));
-      p = eol + 2 + size + 2;
-    }
-    body = concat(parts);
-  } else if (headers['content-length'] !== undefined) {
-    check(body.length === Number(headers['content-length']), `body of ${body.length} bytes, Content-Length ${headers['content-length']}`);
-  }
-  return { status, headers, body };
 }
 
 /** The unmodified Go net/http server: `n` requests, `concurrency` at a time, plus a 1 MiB
