@@ -17,6 +17,8 @@ import { Codes } from '../../event/errors.js';
 import { HostStream, HostListener, SE } from './stream.js';
 
 const MAX_ROUNDS = 16; // pump rounds per call (input and output alternate)
+const SPIN_MIN_MS = 0.01; // the adaptive spin before sleeping: 10 us ..
+const SPIN_MAX_US = 200; // .. 200 us by default (the spinUs option)
 
 /** The host engine's defaults, beyond hashicorp/yamux's: receive windows that grow from
  * 256 KiB up to 16 MiB while the guest reads fast (the engine's auto-tuning), bounded to
@@ -35,7 +37,8 @@ export class Driver {
    * @param {boolean} [o.client] yamux client role (odd ids); default false
    * @param {object} [o.config] EngineConfig (web/src/index.d.ts)
    * @param {object} o.backend the blocking primitive (backends/atomics.js)
-   * @param {number} [o.spinUs] poll the ring this long before sleeping (default 20)
+   * @param {number} [o.spinUs] the most the ring is polled before sleeping (default 200; 0:
+   *   never spin)
    * @param {number} [o.checkIntervalMs] liveness check period while sleeping (default 100)
    */
   static async create(o) {
@@ -58,7 +61,8 @@ export class Driver {
     d.x = d.engine.x;
     d.s = d.engine.s;
     d.p = new Pump(d.engine, d.q);
-    d.spinMs = (o.spinUs ?? 20) / 1000;
+    d.spinMax = (o.spinUs ?? SPIN_MAX_US) / 1000;
+    d.spin = Math.min(SPIN_MIN_MS, d.spinMax);
     d.listener = new HostListener(d);
     return d;
   }
@@ -138,7 +142,10 @@ export class Driver {
    * Sleeps until the event side sends something (or frees ring space the engine's output
    * waits for), the engine's next timer, or `untilMs` (backend.now() time; Infinity: no
    * limit), whichever comes first; wakes at least every liveness slice to check the peer.
-   * Spins `spinUs` on the ring first (a wake-up through Atomics costs tens of microseconds).
+   * Spins on the ring first (a wake-up through Atomics costs tens of microseconds). The spin
+   * adapts: it doubles (up to `spinUs`) while waits end within that ceiling, as during a bulk
+   * transfer whose window updates come back in tens of microseconds, and halves (down to
+   * 10 us) after sleeps longer than the ceiling, so an idle guest costs little CPU.
    * The caller pumps and re-checks afterwards.
    */
   wait(untilMs) {
@@ -154,10 +161,13 @@ export class Driver {
     const events = READABLE | (p.outBlocked ? WRITABLE : 0);
     const len = p.outBlocked ? p.mtu : 0;
     try {
-      if (this.spinMs > 0) {
-        const end = Math.min(b.now() + this.spinMs, until);
+      if (this.spin > 0) {
+        const end = Math.min(b.now() + this.spin, until);
         do {
-          if (q.ready(events, len)) return;
+          if (q.ready(events, len)) {
+            this.spin = Math.min(this.spin * 2, this.spinMax);
+            return;
+          }
         } while (b.now() < end);
       }
       const a = q.arm(events, len);
@@ -167,7 +177,10 @@ export class Driver {
         this.stats.sleeps++;
         const t0 = b.now();
         b.wait(a.i32, a.index, a.value, t);
-        this.stats.sleepMs += b.now() - t0;
+        const slept = b.now() - t0;
+        this.stats.sleepMs += slept;
+        if (slept > this.spinMax) this.spin = Math.max(this.spin / 2, Math.min(SPIN_MIN_MS, this.spinMax));
+        else this.spin = Math.min(Math.max(this.spin * 2, SPIN_MIN_MS), this.spinMax); // a longer spin would have caught it
       }
       q.disarm();
       const r = q.checkPeer();
