@@ -21,10 +21,11 @@ const SPIN_MIN_MS = 0.01; // the adaptive spin before sleeping: 10 us ..
 const SPIN_MAX_US = 200; // .. 200 us by default (the spinUs option)
 
 /** The host engine's defaults, beyond hashicorp/yamux's: receive windows that grow from
- * 256 KiB up to 16 MiB while the guest reads fast (the engine's auto-tuning), bounded to
- * 32 MiB of received data over all streams; data frames fill a queue record (MTU - 12). */
+ * 256 KiB up to 16 MiB while the guest reads fast (the engine's auto-tuning), all streams'
+ * received data and windows bounded to 256 MiB (1024 streams at 256 KiB; a stream beyond it
+ * is refused); data frames fill a queue record (MTU - 12). */
 export const HOST_ENGINE_DEFAULTS = Object.freeze({
-  windowAutotune: true, maxStreamWindow: 16 << 20, maxRecvMemory: 32 << 20,
+  windowAutotune: true, maxStreamWindow: 16 << 20, maxRecvMemory: 256 << 20,
 });
 
 export class Driver {
@@ -237,7 +238,7 @@ export class Driver {
       for (;;) {
         this.pump();
         const left = draining.filter((h) => h.unsent() > 0);
-        if (!left.length || this.p.dead || b.now() >= until) break;
+        if (!left.length || this.p.dead || this.down || b.now() >= until) break;
         this.wait(until);
       }
       for (const h of draining) h.release();
