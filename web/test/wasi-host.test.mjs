@@ -25,6 +25,10 @@ test('Go echo: 100 streams of random sizes up to 1 MiB and one of 32 MiB, at onc
   t.diagnostic(`${r.streams} streams, ${(r.bytes / (1 << 20)).toFixed(1)} MiB echoed`);
 });
 
+test('Go echo: 1000 streams open at once (each granted a 256 KiB window), none refused', T, async () => {
+  await sc.echoMany(env, { streams: 999, maxBytes: 4096, bigBytes: 4096 });
+});
+
 test('C echo (accept(3), poll, non-blocking read/write): 100 streams and one of 16 MiB', T, async () => {
   await sc.echoMany(env, { program: 'echo', args: [], bigBytes: 16 << 20 });
 });

@@ -98,8 +98,8 @@ async function finish(proc) {
  * Echo: `streams` streams at once with sizes up to `maxBytes`, plus one of `bigBytes`, each
  * sent, half-closed and read back; every byte compared.
  */
-export async function echoMany(env, { program = 'wasi-guest', args = ['echo'], streams = 100, maxBytes = 1 << 20, bigBytes = 32 << 20, seed = 12 } = {}) {
-  const proc = await start(env, program, args);
+export async function echoMany(env, { program = 'wasi-guest', args = ['echo'], streams = 100, maxBytes = 1 << 20, bigBytes = 32 << 20, seed = 12, options = {} } = {}) {
+  const proc = await start(env, program, args, options);
   const next = sizes(seed, maxBytes);
   const lens = Array.from({ length: streams }, next);
   lens.push(bigBytes);
