@@ -69,6 +69,17 @@ test('bad input from the guest: EFAULT/EINVAL/EBADF/ENOTSOCK, nothing lost, the 
   assert.deepEqual(got, sc.BAD_CALLS);
 });
 
+test('raw mode: the program runs its own yamux (hashicorp/yamux in Go) on the queue, descriptor 3', T, async () => {
+  const peer = path.join(web, 'go', 'bin', 'yamux-wasm-peer.wasm');
+  const proc = await startWasi(peer, { mode: 'raw', args: ['--listen', 'fd:3', '--mode', 'echo'], stdout: () => {}, stderr: () => {} });
+  const data = sc.pattern(9, 0, 1 << 20);
+  const s = await proc.session.open();
+  const [back] = await Promise.all([sc.readAll(s), sc.writeAll(s, data)]);
+  assert.deepEqual(back, data);
+  await proc.session.close();
+  assert.equal(await proc.exited, 0);
+});
+
 /* ---- startWasi's own errors ---- */
 
 // A minimal module: (memory 1) exported as "memory", and optionally _start and one import.
