@@ -72,15 +72,23 @@ function statsOf(lines) {
 const rate = (s) => s.bytes_sent / MiB / s.seconds;
 const opener = (n, mib) => ['--open', String(n), '--bytes', String(Math.floor((mib * MiB) / n)), '--sink'];
 
+/** Stream windows: 'default' keeps every side at yamux's 256 KiB; 'large' gives every side
+ * (event side, host engine, Go's yamux, the C program) a fixed 16 MiB receive window, so
+ * that no path waits for window updates (the 1 MiB ring bounds what is in flight). */
+const LARGE = 16 << 20;
+
 /**
  * One transfer. kind: 'host' | 'raw' | 'c'; dir: 'out' (the wasm worker sends) | 'in' (the
- * event side sends). Resolves with MiB/s.
+ * event side sends); windows: 'default' | 'large'. Resolves with MiB/s.
  */
-export async function cell(kind, dir, streams, mib, { engine } = {}) {
+export async function cell(kind, dir, streams, mib, { engine, windows = 'default' } = {}) {
   const bytes = Math.floor((mib * MiB) / streams);
+  const large = windows === 'large';
+  const win = large ? ['--window', String(LARGE)] : [];
+  if (large) engine = { windowAutotune: false, maxStreamWindow: LARGE, ...engine };
   if (kind === 'host') {
     const buffer = region();
-    const evArgs = dir === 'out' ? ['--connect', 'x', '--mode', 'sink'] : ['--connect', 'x', '--stats', ...opener(streams, mib)];
+    const evArgs = [...(dir === 'out' ? ['--connect', 'x', '--mode', 'sink'] : ['--connect', 'x', '--stats', ...opener(streams, mib)]), ...win];
     const ev = await spawn(EVENT_PEER, { buffer, offset: 0, side: 0, args: evArgs });
     const guestArgs = dir === 'out' ? ['source', String(streams), String(bytes)] : ['sink'];
     const go = await spawn(HOST, {
@@ -96,11 +104,11 @@ export async function cell(kind, dir, streams, mib, { engine } = {}) {
     const out = dir === 'out';
     const ev = await spawn(EVENT_PEER, {
       buffer, offset: 0, side: out ? 1 : 0,
-      args: out ? ['--listen', 'fd:3', '--mode', 'sink'] : ['--connect', 'fd:3', '--stats', ...opener(streams, mib)],
+      args: [...(out ? ['--listen', 'fd:3', '--mode', 'sink'] : ['--connect', 'fd:3', '--stats', ...opener(streams, mib)]), ...win],
     });
     const go = await spawn(HOST, {
       module: await program(RAW_PEER),
-      args: ['yamux-wasm-peer', ...(out ? ['--connect', 'fd:3', '--stats', ...opener(streams, mib)] : ['--listen', 'fd:3', '--mode', 'sink'])],
+      args: ['yamux-wasm-peer', ...(out ? ['--connect', 'fd:3', '--stats', ...opener(streams, mib)] : ['--listen', 'fd:3', '--mode', 'sink']), ...win],
       queue: { buffer, offset: 0, side: out ? 0 : 1 },
     });
     const [g, e] = await Promise.all([go.done, ev.done]);
@@ -113,11 +121,11 @@ export async function cell(kind, dir, streams, mib, { engine } = {}) {
   const out = dir === 'out';
   const ev = await spawn(EVENT_PEER, {
     buffer: channel.buffer, offset: channel.offset, side: 1,
-    args: ['--listen', 'x', ...(out ? ['--mode', 'sink'] : ['--stats', ...opener(streams, mib)])],
+    args: ['--listen', 'x', ...(out ? ['--mode', 'sink'] : ['--stats', ...opener(streams, mib)]), ...win],
   });
   const c = await spawn(C_PEER, {
     channel,
-    args: ['--side', 'a', '--client', ...(out ? [...opener(streams, mib), '--exit-when-done'] : ['--mode', 'sink'])],
+    args: ['--side', 'a', '--client', ...(out ? [...opener(streams, mib), '--exit-when-done'] : ['--mode', 'sink']), ...win],
   });
   const e = await ev.done;
   const x = await c.done;
@@ -131,18 +139,21 @@ export const STREAMS = [1, 16];
 
 /**
  * Every cell, `repeat` rounds interleaved (a round runs each cell once, so that load from
- * elsewhere hits every path alike); the best of each cell. Returns {cells: {key: MiB/s}}.
+ * elsewhere hits every path alike); the best of each cell. Resolves with {key: MiB/s}, key
+ * "windows:kind:dir:streams".
  */
-export async function runAll({ mib = 256, repeat = 3, log = () => {}, kinds = KINDS, engine } = {}) {
+export const WINDOWS = ['default', 'large'];
+
+export async function runAll({ mib = 256, repeat = 3, log = () => {}, kinds = KINDS, windows = WINDOWS, engine } = {}) {
   const best = {};
   for (let r = 0; r < repeat; r++) {
-    for (const n of STREAMS) {
+    for (const w of windows) for (const n of STREAMS) {
       for (const dir of DIRS) {
         for (const kind of kinds) {
-          const key = `${kind}:${dir}:${n}`;
+          const key = `${w}:${kind}:${dir}:${n}`;
           let v = NaN;
           try {
-            v = await cell(kind, dir, n, mib, { engine });
+            v = await cell(kind, dir, n, mib, { engine, windows: w });
           } catch (e) {
             log(`${key}: ${e.message}`);
           }
