@@ -78,7 +78,8 @@ export class Driver {
     this.held = new Set(); // HostStreams whose handle the guest holds
     this.sink = null; // {st, chunks, ...}: an fd_read that takes payload in place (onData)
     this.lastPump = 0;
-    this.stats = { pumps: 0, waits: 0, sleeps: 0, sleepMs: 0, opened: 0, accepted: 0, inPlace: 0 };
+    this.lazy = false; // input waits in the ring for a reader (pumpLazy)
+    this.stats = { pumps: 0, lazyPolls: 0, waits: 0, sleeps: 0, sleepMs: 0, opened: 0, accepted: 0, inPlace: 0 };
   }
 
   /** @private the engine's callbacks: they only record (see the header) */
@@ -96,6 +97,7 @@ export class Driver {
   pump() {
     if (this.finished) return;
     const x = this.x, s = this.s, p = this.p;
+    this.lazy = false;
     this.stats.pumps++;
     this.lastPump = this.backend.now();
     x.yxw_tick(s, this.lastPump);
@@ -105,6 +107,34 @@ export class Driver {
       if (!moved) break;
     }
     p.flush();
+  }
+
+  /**
+   * The pump of a poll that waits for one reader only: timers and output move, but input is
+   * left in the ring when there is some (`lazy`): the reader then reports itself readable,
+   * and its fd_read pulls the input with its own buffers as the engine's on_data target, so
+   * its payload is copied once, ring to guest (through the input buffer), instead of landing
+   * in the engine's stream buffer first. A read that finds nothing else waits as usual.
+   */
+  pumpLazy() {
+    if (this.finished) return;
+    const x = this.x, p = this.p;
+    this.lastPump = this.backend.now();
+    x.yxw_tick(this.s, this.lastPump);
+    p.out();
+    p.flush();
+    let pending = false;
+    if (!p.dead && !p.holdLen) {
+      try {
+        pending = this.q.ready(READABLE) !== 0;
+      } catch {
+        pending = false; // the queue ended: a full pump tells the engine
+      }
+    }
+    if (pending) {
+      this.lazy = true;
+      this.stats.lazyPolls++;
+    } else this.pump();
   }
 
   /** Pumps when the last pump is older than `ms` (for host calls made often, such as the
@@ -126,8 +156,11 @@ export class Driver {
   pumpIn(sink) {
     if (this.finished) return;
     this.sink = sink ?? null;
+    this.lazy = false;
     try {
-      this.p.in();
+      // A reader's input stops once its buffers are full: what follows stays in the ring
+      // for its next read, to be copied in place again.
+      this.p.in(sink ? () => sink.full() : undefined);
     } finally {
       this.sink = null;
     }

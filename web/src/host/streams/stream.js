@@ -185,7 +185,8 @@ export class HostStream {
 
   /**
    * Level-triggered readiness: READ when bytes, the end of the stream or an error can be
-   * read; WRITE when the send buffer has room or a write would fail at once.
+   * read, or input waits in the ring unparsed (Driver.pumpLazy: the read may then find
+   * nothing and say EAGAIN); WRITE when the send buffer has room or a write would fail at once.
    * @param {number} events READ | WRITE
    */
   ready(events) {
@@ -193,7 +194,7 @@ export class HostStream {
     const x = this.x, st = this.st;
     let out = 0;
     if (events & READ) {
-      if (this.rdShut || x.yamux_stream_read_available(st) > 0 || x.yamux_stream_at_eof(st)) out |= READ;
+      if (this.rdShut || this.d.lazy || x.yamux_stream_read_available(st) > 0 || x.yamux_stream_at_eof(st)) out |= READ;
       else if (x.yamux_stream_error(st)) out |= READ;
     }
     if (events & WRITE) {
@@ -263,6 +264,11 @@ class Sink {
     this.chunks = chunks;
     this.cur = cur;
     this.n = 0;
+  }
+
+  /** Whether the reader's buffers are full. */
+  full() {
+    return this.cur.ci >= this.chunks.length;
   }
 
   /** Copies up to `len` bytes at `ptr` of the engine's memory; returns the count taken. */

@@ -66,8 +66,18 @@ export function pollOneoff(host, inPtr, outPtr, nsubs, neventsPtr) {
   const userdata = mem.u8.slice(inPtr, inPtr + nsubs * SUB_SIZE);
 
   const driver = host.driver;
+  // One stream reader and no writer: its read pulls the input itself (Driver.pumpLazy).
+  let readers = 0, writers = 0;
+  for (const s of subs) {
+    if (s.tag === EVENTTYPE_FD_WRITE) writers++;
+    else if (s.tag === EVENTTYPE_FD_READ && s.d && s.d.lazyReads) readers++;
+  }
+  const lazy = readers === 1 && writers === 0;
   for (;;) {
-    if (driver) driver.pump();
+    if (driver) {
+      if (lazy) driver.pumpLazy();
+      else driver.pump();
+    }
     let n = 0, waitable = null, waitEvents = 0;
     const tnow = until < Infinity ? monotonicMs() : 0;
     for (const s of subs) {

@@ -31,6 +31,7 @@ export class SocketFd {
     this.stream = stream;
     this.filetype = FILETYPE.SOCKET_STREAM;
     this.fdflags = FDFLAG_NONBLOCK;
+    this.lazyReads = true; // its read pulls the ring's input itself (poll.js)
   }
   read(chunks) {
     return result(this.stream.read(chunks));
