@@ -141,7 +141,7 @@ export interface WasiOptions {
   /** Ring bytes per direction (a power of two, default 1 MiB) and largest packet (64 KiB). */
   ringBytes?: number;
   mtu?: number;
-  /** The most the wasm worker polls the ring before sleeping, adaptive (default 200; 0: never). */
+  /** The most the wasm worker polls the ring before sleeping, adaptive (default 20; 0: never). */
   spinUs?: number;
   /** At exit, how long the program's unsent stream data may take to drain (default 5000). */
   lingerMs?: number;
