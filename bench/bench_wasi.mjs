@@ -17,16 +17,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = `usage: node bench/bench_wasi.mjs [--mib N] [--repeat N] [--node-only | --browser-only]
+const USAGE = `usage: node bench/bench_wasi.mjs [--mib N] [--repeat N] [--windows W] [--node-only | --browser-only]
        node bench/bench_wasi.mjs --profile [--mib N]
   --mib N         MiB moved per cell (default 256)
   --repeat N      interleaved rounds, the best of each cell is kept (default 3)
+  --windows W     default (yamux's 256 KiB on every side), large (16 MiB on every side) or both
   --node-only     only the Node.js rows; --browser-only: only the Chromium rows
   --profile       CPU profiles of both workers for the host cells with 16 streams (Node)
 `;
 
 function parse(argv) {
-  const o = { mib: 256, repeat: 3, node: true, browser: true, profile: false, cell: null };
+  const o = { mib: 256, repeat: 3, windows: ['default'], node: true, browser: true, profile: false, cell: null };
   const num = (a, v, min) => {
     if (v === undefined || !/^\d+$/.test(v) || Number(v) < min) {
       process.stderr.write(`bench_wasi: ${a} expects an integer >= ${min}, not ${JSON.stringify(v ?? '')} (see --help)\n`);
@@ -41,7 +42,14 @@ function parse(argv) {
       process.exit(0);
     } else if (a === '--mib') o.mib = num(a, argv[++i], 1);
     else if (a === '--repeat') o.repeat = num(a, argv[++i], 1);
-    else if (a === '--node-only') o.browser = false;
+    else if (a === '--windows') {
+      const v = argv[++i];
+      if (!['default', 'large', 'both'].includes(v)) {
+        process.stderr.write(`bench_wasi: --windows expects default, large or both, not ${JSON.stringify(v ?? '')} (see --help)\n`);
+        process.exit(2);
+      }
+      o.windows = v === 'both' ? ['default', 'large'] : [v];
+    } else if (a === '--node-only') o.browser = false;
     else if (a === '--browser-only') o.node = false;
     else if (a === '--profile') o.profile = true;
     else if (a === '--cell') o.cell = argv[++i]; // internal: one cell, for --profile
@@ -95,7 +103,7 @@ async function chromium() {
   try {
     const page = await browser.context.newPage();
     page.on('console', (m) => process.stderr.write(`  [chromium] ${m.text()}\n`));
-    await page.goto(`${base}bench/bench_wasi.html?mib=${o.mib}&repeat=${o.repeat}`);
+    await page.goto(`${base}bench/bench_wasi.html?mib=${o.mib}&repeat=${o.repeat}&windows=${o.windows.join(',')}`);
     for (;;) {
       const r = await page.evaluate(() => window.benchResult);
       if (r) {
@@ -212,7 +220,7 @@ if (o.profile) {
 }
 console.error(`bench_wasi: ${o.mib} MiB per cell, best of ${o.repeat}, node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0].toFixed(1)}`);
 const rows = [];
-if (o.node) rows.push(['Node ' + process.versions.node.split('.')[0], await lib.runAll({ mib: o.mib, repeat: o.repeat, log: (l) => console.error(`  node ${l}`) })]);
+if (o.node) rows.push(['Node ' + process.versions.node.split('.')[0], await lib.runAll({ mib: o.mib, repeat: o.repeat, windows: o.windows, log: (l) => console.error(`  node ${l}`) })]);
 if (o.browser) {
   const r = await chromium();
   if (r) rows.push([`Chromium ${r.version}`, r.cells]);
