@@ -120,7 +120,8 @@ async function chromium() {
 
 function table(rows) {
   console.log(`\n### A Go program's sockets as the WASI host's yamux streams, beside the existing paths (MiB/s)\n`);
-  console.log(`${o.mib} MiB per cell in 64 KiB writes, one direction, best of ${o.repeat} interleaved rounds; 1 MiB rings, 64 KiB MTU; event side: the web package's Session (web/go/harness/event-peer.js, BYOB reads). Windows: "256K" yamux's default on every side, "16M" a fixed 16 MiB receive window on every side.\n`);
+  const w = o.windows.map((x) => (x === 'large' ? '"16M": a fixed 16 MiB receive window on every side' : '"256K": yamux\'s default on every side')).join('; ');
+  console.log(`${o.mib} MiB per cell in 64 KiB writes, one direction, best of ${o.repeat} interleaved rounds; 1 MiB rings, 64 KiB MTU; event side: the web package's Session (web/go/harness/event-peer.js, BYOB reads). Windows: ${w}.\n`);
   console.log('| env | windows | streams | direction | Go, host streams | Go, own yamux on the raw queue | C (Emscripten) | host / raw | host / C |');
   console.log('| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
   for (const [env, cells] of rows) {
