@@ -31,6 +31,13 @@ COMMANDS = [
         (["--browser", "--port", "70000"], r"--port: expected a TCP port from 0 to 65535, got '70000'"),
         (["--browser", "--bogus"], r"unknown option --bogus"),
     ]),
+    ([NODE, "web/bin/yamux-wasi.mjs"], [
+        ([], r"missing PROGRAM\.wasm"),
+        (["--bogus", "x.wasm"], r"unknown option --bogus"),
+        (["--listen", "abc", "x.wasm"], r"--listen: expected HOST:PORT .*got 'abc'"),
+        (["--dial-to", "127.0.0.1:0", "x.wasm"], r"--dial-to: expected HOST:PORT \(port from 1 to 65535\)"),
+        (["--listen"], r"--listen needs a value: HOST:PORT"),
+    ]),
     ([NODE, "bench/bench_web.mjs"], [
         (["--total", "0"], r"--total: expected an integer from 1 to \d+, got '0'"),
         (["--node-only", "--browser-only"], r"--node-only and --browser-only exclude each other"),

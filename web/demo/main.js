@@ -13,7 +13,8 @@ export const demoSpec = {
     'Two workers, an event worker (JavaScript + the C engine in wasm, never blocking) and a wasm\n' +
     'worker (a C program blocking in Atomics.wait), open streams both ways over the shared-memory\n' +
     'queue; every byte is echoed and verified. Prints streams, MB/s and the ping round trip;\n' +
-    'with --browser, serves the same demo as a cross-origin-isolated page and prints its URL.',
+    'then a Go net/http server in a wasm worker answers requests over yamux streams. With\n' +
+    '--browser, serves both demos as cross-origin-isolated pages and prints their URLs.',
   options: {
     streams: { type: 'integer', min: 1, max: 1000, default: 32, arg: 'N', help: 'streams opened by each side' },
     bytes: { type: 'size', min: 1, max: 1 << 30, default: 8 << 20, arg: 'SIZE', help: 'bytes per stream (e.g. 65536, 64K, 8M)' },
@@ -41,13 +42,17 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   run(path.join(root, 'scripts/setup'), false); // emscripten and friends, when missing
   run(path.join(root, 'web/build.sh'), true);
+  const httpDemo = (args) => spawnSync(process.execPath, [path.join(root, 'web/demo/http-node.js'), ...args], { stdio: 'inherit' }).status;
   if (o.browser) {
+    if (httpDemo(['--build-only']) !== 0) process.exit(1); // the net/http page's Go server
     const { serve } = await import('./serve.js');
     const { url } = await serve(o.port);
     console.log(`demo page (cross-origin isolated): ${url}?streams=${o.streams}&bytes=${o.bytes}`);
+    console.log(`net/http demo (Go in a wasm worker): ${new URL('http.html', url)}`);
     console.log('(Ctrl-C to stop)');
   } else {
     const { runNodeDemo } = await import('./node-demo.js');
     await runNodeDemo(o);
+    process.exitCode = httpDemo([]) ?? 1; // one line: a Go net/http server in a wasm worker
   }
 }

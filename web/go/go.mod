@@ -2,7 +2,10 @@ module yamux-wasm
 
 go 1.23
 
-require yamux-interop v0.0.0
+require (
+	yamux-interop v0.0.0
+	yamuxnet v0.0.0
+)
 
 require (
 	github.com/hashicorp/yamux v0.1.2 // indirect
@@ -11,3 +14,5 @@ require (
 )
 
 replace yamux-interop => ../../interop/go
+
+replace yamuxnet => ./yamuxnet

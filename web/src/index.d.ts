@@ -138,3 +138,65 @@ export function startComponent(
 
 /** The component worker script (startComponent's default). */
 export const componentWorkerUrl: URL;
+/* ---- the WASI host: any WASI program in a wasm worker (src/host/) ---- */
+
+/** Options of startWasi(). */
+export interface WasiOptions {
+  /** The program's arguments (argv[1..]); argv[0] is `name`. */
+  args?: string[];
+  /** argv[0] (default: the file name of the URL or path, else "main.wasm"). */
+  name?: string;
+  env?: Record<string, string>;
+  /** Each write of the program to standard output, as bytes (default: lines to console.log). */
+  stdout?: (bytes: Uint8Array) => void;
+  /** Each write to standard error (default: lines to console.error). */
+  stderr?: (bytes: Uint8Array) => void;
+  /** 'sockets' (default): every yamux stream is a socket descriptor of the program (descriptor
+   * 3 a listener, yamux.dial to open). 'raw': descriptor 3 is the queue itself and the program
+   * runs its own yamux over it (this side is then the yamux client). */
+  mode?: 'sockets' | 'raw';
+  /** The event side's Session options (buffer, offset and side are set by startWasi). */
+  session?: Omit<SessionOptions, 'buffer' | 'offset' | 'side'>;
+  /** The wasm worker's engine (sockets mode); default: 64 KiB frames, the rest hashicorp's. */
+  engine?: EngineConfig;
+  /** Ring bytes per direction (a power of two, default 1 MiB) and largest packet (64 KiB). */
+  ringBytes?: number;
+  mtu?: number;
+  /** The most the wasm worker polls the ring before sleeping, adaptive (default 20; 0: never). */
+  spinUs?: number;
+  /** At exit, how long the program's unsent stream data may take to drain (default 5000). */
+  lingerMs?: number;
+}
+
+/** A running WASI program. */
+export interface WasiProcess {
+  /** The event side of its streams: open() reaches the program's accept on descriptor 3,
+   * accept() receives the streams it opens. */
+  readonly session: Session;
+  /** Its exit status; -1 after terminate(); rejects with WasiError when it traps or its worker
+   * dies. */
+  readonly exited: Promise<number>;
+  readonly channel: { buffer: SharedArrayBuffer; offset: number; size: number; ringBytes: number; mtu: number };
+  readonly worker: Worker | import('node:worker_threads').Worker;
+  /** Counters of the host, after the exit. */
+  readonly stats: Record<string, unknown> | null;
+  /** Stops the program at once: its worker is terminated, its streams and the session fail. */
+  terminate(): Promise<void>;
+}
+
+/** The program could not start (not readable, not wasm, not a WASI command, imports this host
+ * lacks), trapped, or its worker died. */
+export class WasiError extends Error {
+  readonly name: 'WasiError';
+}
+
+/** Starts `program` (a WASI preview 1 command: a URL, a path in Node.js, bytes or a compiled
+ * module) in a wasm worker bound to a new channel, and the event side's Session on it. Rejects
+ * with WasiError when the program cannot start. */
+export function startWasi(program: URL | string | BufferSource | WebAssembly.Module, options?: WasiOptions): Promise<WasiProcess>;
+
+/** Reads and compiles a program as startWasi() does. */
+export function loadProgram(program: URL | string | BufferSource | WebAssembly.Module): Promise<WebAssembly.Module>;
+
+/** The wasm worker script of the WASI host. */
+export const wasiWorkerUrl: URL;

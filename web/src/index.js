@@ -13,3 +13,4 @@ export const wasmWorkerUrl = new URL('./workers/wasm-worker.js', import.meta.url
 
 /** WASI 0.2 command components in a worker (docs/component.md). */
 export { startComponent, componentWorkerUrl } from './host/component/embed.js';
+export { startWasi, loadProgram, WasiError, wasiWorkerUrl } from './host/start.js';

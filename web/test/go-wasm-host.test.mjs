@@ -3,7 +3,9 @@
 // descriptor's fd_read / fd_write / poll_oneoff semantics against a JavaScript shmq peer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Wasi, E, POLL_READ, POLL_WRITE, FILETYPE, FDFLAG_NONBLOCK } from '../src/host/wasi.js';
+import { Wasi } from '../src/host/wasi/preview1.js';
+import { E, POLL_READ, POLL_WRITE, FILETYPE, FDFLAG_NONBLOCK } from '../src/host/wasi/errno.js';
+import { AtomicsBackend } from '../src/host/backends/atomics.js';
 import { ShmqFd } from '../src/host/shmq-fd.js';
 import { Shmq, SIDE_A, SIDE_B } from '../src/queue/shmq.js';
 import { runWasi, newRegion, haveGoWasm, probeWasm } from './go-wasm-lib.mjs';
@@ -98,9 +100,10 @@ test('queue descriptor: sock_shutdown closes this side for the peer', () => {
 
 /** A Wasi host over a plain memory, to call poll_oneoff directly. */
 function hostWith(fd) {
-  const w = new Wasi({ fds: { 3: fd } });
-  w.memory = new WebAssembly.Memory({ initial: 1 });
-  const dv = new DataView(w.memory.buffer);
+  const w = new Wasi({ fds: { 3: fd }, backend: new AtomicsBackend() });
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  w.bind(memory);
+  const dv = new DataView(memory.buffer);
   const sub = (i, userdata, tag, f) => {
     const p = 1024 + 48 * i;
     dv.setBigUint64(p, userdata, true);

@@ -23,6 +23,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // (j*31 + m + S*7) & 0xFF, so the payload of every stream is one 64 KiB sequence BASE (the
 // stream with S*7 = 0 mod 256), read from offset 256 * (S*7 mod 256): copies, no arithmetic.
 const PERIOD = 65536;
+const READ_BUF = 256 * 1024; // bytes a read may take at once
 const BASE = (() => {
   const b = new Uint8Array(2 * PERIOD); // twice: any window of up to 64 KiB is contiguous
   for (let k = 0; k < b.length; k++) b[k] = ((k & 0xff) * 31 + ((k >> 8) & 0xff)) & 0xff;
@@ -110,14 +111,18 @@ function sizes(o) {
 
 /* ---- streams ---- */
 
+// Reads with a BYOB reader into one reused buffer (the stream's fast path: no allocation per
+// chunk); `onChunk` must be done with the view when its promise settles.
 async function readAll(o, s, onChunk) {
-  const reader = s.readable.getReader();
+  const reader = s.readable.getReader({ mode: 'byob' });
+  let buf = new ArrayBuffer(READ_BUF);
   try {
     for (;;) {
       if (o.readDelay) await sleep(o.readDelay);
-      const { value, done } = await reader.read();
+      const { value, done } = await reader.read(new Uint8Array(buf));
       if (done) return;
       await onChunk(value);
+      buf = value.buffer;
     }
   } finally {
     reader.releaseLock();

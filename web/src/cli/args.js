@@ -64,10 +64,10 @@ const TYPES = {
   },
   /** HOST:PORT ([v6]:PORT too); `{host, port}`. */
   hostport: {
-    parse(text) {
-      const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d+)$/.exec(text);
-      const port = m ? Number(m[3]) : NaN;
-      if (!m || !(port >= 0 && port <= 65535)) throw new UsageError('expected HOST:PORT (port from 0 to 65535)');
+    parse(text, spec) {
+      const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(text);
+      const port = m ? Number(m[3]) : NaN, min = spec.min ?? 0;
+      if (!m || !(port >= min && port <= 65535)) throw new UsageError(`expected HOST:PORT (port from ${min} to 65535)`);
       return { host: m[1] ?? m[2], port };
     },
   },
@@ -99,6 +99,7 @@ function range(min, max, fmt = String) {
  * @param {object} spec
  * @param {Record<string, {type: string, default?: any, min?: number, max?: number, choices?: string[]}>} spec.options
  *   keys are the option names without the dashes
+ * @param {string} [spec.text] the whole --help text, when the command writes its own
  * @param {{min?: number, max?: number, rest?: boolean, names?: string}} [spec.positionals] how
  *   many positionals are allowed (default none); with `rest`, everything from the first
  *   positional on is passed through unparsed (a program and its own arguments)
@@ -108,6 +109,7 @@ export function parseArgv(spec, argv) {
   const options = spec.options || {};
   const pos = { min: 0, max: 0, ...(spec.positionals || {}) };
   const out = { _: [] };
+  const seen = new Set();
   for (const [k, o] of Object.entries(options)) {
     if (!TYPES[o.type]) throw new TypeError(`cli: unknown option type ${o.type} for --${k}`);
     out[camel(k)] = o.default ?? (o.type === 'boolean' ? false : undefined);
@@ -135,6 +137,8 @@ export function parseArgv(spec, argv) {
       throw new UsageError(`unknown option ${eq > 0 ? a.slice(0, eq) : a}; the options are ${known}`);
     }
     const type = TYPES[o.type];
+    if (seen.has(name)) throw new UsageError(`--${name} given twice`);
+    seen.add(name);
     if (type.takesValue === false) {
       if (eq > 0) throw new UsageError(`--${name} takes no value`);
       out[camel(name)] = true;
@@ -142,7 +146,7 @@ export function parseArgv(spec, argv) {
     }
     let text;
     if (eq > 0) text = a.slice(eq + 1);
-    else if (i + 1 < argv.length) text = argv[++i];
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) text = argv[++i];
     else throw new UsageError(`--${name} needs a value: ${describe(o)}`);
     try {
       out[camel(name)] = type.parse(text, o);
@@ -171,8 +175,10 @@ function camel(name) {
   return name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 }
 
-/** The usage text: spec.usage, then one line per option. */
+/** The usage text: spec.text when the command writes its own, else spec.usage, then one
+ * line per option. */
 export function usageText(spec) {
+  if (spec.text) return spec.text.trimEnd();
   const lines = [`usage: ${spec.usage}`];
   if (spec.summary) lines.push('', spec.summary);
   const opts = Object.entries(spec.options || {});

@@ -42,8 +42,10 @@ export class Pump {
     }
   }
 
-  /** Feeds held input, then received packets, until the engine stops taking them. */
-  in() {
+  /** Feeds held input, then received packets, until the engine stops taking them. With
+   * `stop` (a function), packets are fed one at a time and feeding ends once stop() is true
+   * (the WASI host stops when a reader's buffers are full: the rest stays in the ring). */
+  in(stop) {
     const x = this.e.x, s = this.e.s, q = this.q;
     let moved = 0;
     if (this.holdLen) {
@@ -66,6 +68,7 @@ export class Pump {
           if (p < 0) break;
           heap.set(ring.subarray(p, p + q.rxLen), this.inBuf + len);
           len += q.rxLen;
+          if (stop) break;
         }
         q.release();
       } catch (e) {
@@ -82,7 +85,7 @@ export class Pump {
         }
       }
       if (err) this.end(err);
-      if (!len || err) break;
+      if (!len || err || (stop && stop())) break;
     }
     return moved;
   }

@@ -8,7 +8,7 @@
 //                 queue: {buffer, offset, side, spinUs?, trace?}}
 // Messages posted: as worker.js ({type: 'stdout'|'stderr', line}, {type: 'exit', code,
 // stats}, {type: 'error', message}).
-import { lineSink } from './wasi.js';
+import { lineSink } from './wasi/stdio.js';
 import { ShmqFd } from './shmq-fd.js';
 import { onStart } from '../workers/port.js';
 import { READABLE, WRITABLE, ShmqError } from '../queue/shmq.js';

@@ -22,7 +22,7 @@
 //                   sent, then sees it closed). shmq has no half-close: a shut-down
 //                   descriptor reads end of file too.
 import { Shmq, ShmqError, READABLE, WRITABLE, MORE, ECLOSED } from '../queue/shmq.js';
-import { E, FILETYPE, FDFLAG_NONBLOCK, POLL_READ, POLL_WRITE } from './wasi.js';
+import { E, FILETYPE, FDFLAG_NONBLOCK, POLL_READ, POLL_WRITE } from './wasi/errno.js';
 
 /** Writes up to this size may wait in an open record for the next write (see writeRaw). */
 const HOLD_MAX = 64;

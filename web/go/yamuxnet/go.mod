@@ -1,0 +1,3 @@
+module yamuxnet
+
+go 1.21
