@@ -1,6 +1,6 @@
-// Where the package's files are, as URLs relative to this module. Kept one folder below the
-// package root, like the bundles in dist/ (web/scripts/bundle.mjs), so that '../dist/...'
-// resolves the same from both; the worker scripts' paths are rewritten for the bundles.
+// Where the package's files are, as URLs relative to this module (literal, so that bundlers
+// that follow new URL(..., import.meta.url) find them). web/scripts/bundle.mjs rewrites them
+// for the bundles in dist/, where all of these files are siblings.
 
 /** The wasm worker's script (startWorker(wasmWorkerUrl, ...)). */
 export const wasmWorkerUrl = new URL('./workers/wasm-worker.js', import.meta.url);

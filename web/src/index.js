@@ -7,6 +7,6 @@ export {
   YamuxError, YamuxResetError, YamuxClosedError, YamuxTimeoutError, YamuxTransportError, Codes,
 } from './event/errors.js';
 export { createChannel, markSideGone, SIDE_A, SIDE_B } from './queue/channel.js';
-export { startWorker } from './workers/supervise.js';
+export { startWorker, parentPort } from './workers/supervise.js';
 export { ShmqError } from './queue/shmq.js';
 export { wasmWorkerUrl, wasiWorkerUrl } from './assets.js';
