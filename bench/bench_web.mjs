@@ -3,7 +3,8 @@
 // shmq channel), 1, 16 and 256 streams, both directions, in Node.js worker_threads and in
 // headless Chromium, next to a plain-JavaScript SharedArrayBuffer ring copy measured in the
 // same run (the ceiling), and the prototype's ~90 MB/s for reference.
-//   node bench/bench_web.mjs [--node-only | --browser-only] [--total MiB]
+//   node bench/bench_web.mjs [--node-only | --browser-only] [--total MiB] [--svg FILE]
+// --svg FILE also writes the table as a bar chart (the README shows bench/bench_web.svg).
 // Needs web/build.sh to have run (scripts/demo and the web tests do it).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { runBench, benchTable } = await import(path.join(root, 'web/demo/bench.js'));
 const { serve } = await import(path.join(root, 'web/demo/serve.js'));
 const { launch, pollPage } = await import(path.join(root, 'web/browser/chromium.js'));
+const { benchChartSvg } = await import(path.join(root, 'web/demo/chart.js'));
 
 const args = process.argv.slice(2);
 const ti = args.indexOf('--total');
@@ -19,6 +21,13 @@ const total = (ti >= 0 ? Number(args[ti + 1]) : 512) * (1 << 20);
 const si = args.indexOf('--event-spin-us'); // experiment: event side spins before sleeping
 const spin = si >= 0 ? Number(args[si + 1]) : undefined;
 globalThis.YAMUX_BENCH_SPIN = spin;
+const gi = args.indexOf('--svg');
+const svgFile = gi >= 0 ? args[gi + 1] : undefined;
+if (gi >= 0 && (!svgFile || svgFile.startsWith('--'))) {
+  console.error('bench_web: --svg takes a file name');
+  process.exit(2);
+}
+const chartRows = [];
 const header = ['| env | streams | direction | MB/s | JS ring ceiling MB/s | ratio | vs prototype (90 MB/s) |',
   '| --- | --- | --- | --- | --- | --- | --- |'];
 const lines = [...header];
@@ -26,6 +35,7 @@ const lines = [...header];
 if (!args.includes('--browser-only')) {
   const rows = await runBench({ total, onRow: (r) => console.error(`node ${r.dir} ${r.streams}: ${r.mbps.toFixed(0)} MB/s`) });
   lines.push(benchTable('node', rows));
+  chartRows.push(...rows.map((r) => ({ ...r, env: `Node ${process.versions.node.split('.')[0]}` })));
 }
 if (!args.includes('--node-only')) {
   const browser = await launch();
@@ -40,6 +50,7 @@ if (!args.includes('--node-only')) {
       const res = await page.evaluate(() => window.yamuxBench);
       if (state !== 'done') throw new Error(res.error);
       lines.push(benchTable('chromium', res.rows));
+      chartRows.push(...res.rows.map((r) => ({ ...r, env: 'Chromium' })));
     } finally {
       await browser.close();
       server.close();
@@ -47,3 +58,8 @@ if (!args.includes('--node-only')) {
   }
 }
 console.log(lines.join('\n'));
+if (svgFile) {
+  const fs = await import('node:fs');
+  fs.writeFileSync(svgFile, benchChartSvg(chartRows, { title: 'yamux between two workers (event side in JS + wasm engine, C program blocking): one-way MB/s' }));
+  console.error(`bench_web: chart written to ${svgFile}`);
+}

@@ -1,7 +1,7 @@
 // scripts/demo: two Node.js workers, an event worker and a wasm worker, streams both ways
 // over the shared-memory queue, every byte verified; prints the figures.
 //   node web/demo/node-demo.js [--streams N] [--bytes B]
-import { runDemo, formatTable } from './scenario.js';
+import { runDemo, formatTable, WHY } from './scenario.js';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -13,3 +13,4 @@ console.log(`yamux over shmq: event worker (JavaScript + wasm engine) <-> wasm w
 console.log(`${streams} streams opened by each side, ${(bytes / (1 << 20)).toFixed(1)} MiB each, echoed and verified\n`);
 const result = await runDemo({ streams, bytes });
 console.log(formatTable(result));
+console.log(`\n${WHY}`);

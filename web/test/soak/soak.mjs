@@ -55,7 +55,10 @@ let nextOp = 1;
 let failure = null;
 
 function fail(msg) {
-  if (!failure) failure = new Error(msg);
+  if (failure) return;
+  failure = new Error(msg);
+  // A hung round would never reach the end: report and stop now.
+  setTimeout(() => finish(), 1000).unref?.();
 }
 
 /** Tracks `p` as operation `name`: it must settle before its deadline. */
@@ -221,16 +224,20 @@ try {
 } catch (e) {
   fail(`round failed: ${e?.stack ?? e}`);
 }
-clearInterval(watchdog);
-const secs = (performance.now() - t0) / 1000;
-console.log([
-  '| seconds | rounds | operations | bytes echoed and verified | program streams verified | resets (abort/cancel/reset) | worker restarts | hard closes | pings | RSS high-water | engine memory max |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  `| ${secs.toFixed(0)} | ${stats.rounds} | ${stats.ops} | ${(stats.bytes / 1e6).toFixed(0)} MB | ${stats.wasmStreams} | ${stats.resets} | ${stats.restarts} | ${stats.hard} | ${stats.pings} | ${(stats.rssMax / MiB).toFixed(0)} MiB | ${(stats.engineMax / MiB).toFixed(0)} MiB |`,
-].join('\n'));
-if (failure) {
-  console.error(`soak: FAILED (seed ${opts.seed}): ${failure.message}`);
-  process.exit(1);
+finish();
+
+function finish() {
+  clearInterval(watchdog);
+  const secs = (performance.now() - t0) / 1000;
+  console.log([
+    '| seconds | rounds | operations | bytes echoed and verified | program streams verified | resets (abort/cancel/reset) | worker restarts | hard closes | pings | RSS high-water | engine memory max |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${secs.toFixed(0)} | ${stats.rounds} | ${stats.ops} | ${(stats.bytes / 1e6).toFixed(0)} MB | ${stats.wasmStreams} | ${stats.resets} | ${stats.restarts} | ${stats.hard} | ${stats.pings} | ${(stats.rssMax / MiB).toFixed(0)} MiB | ${(stats.engineMax / MiB).toFixed(0)} MiB |`,
+  ].join('\n'));
+  if (failure) {
+    console.error(`soak: FAILED (seed ${opts.seed}): ${failure.message}`);
+    process.exit(1);
+  }
+  console.log(`soak: ${stats.rounds} passed, 0 failed`);
+  process.exit(0);
 }
-console.log(`soak: ${stats.rounds} passed, 0 failed`);
-process.exit(0);
