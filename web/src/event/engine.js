@@ -72,7 +72,7 @@ export function cString(memory, ptr) {
 export class Engine {
   /**
    * @param {boolean} client yamux client role (odd stream ids)
-   * @param {object} config partial EngineConfig (see session.d.ts)
+   * @param {object} config partial EngineConfig (see index.d.ts)
    * @param {object} handlers session callbacks (see instantiateEngine)
    */
   static async create(client, config, handlers) {
