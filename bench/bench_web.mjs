@@ -60,6 +60,6 @@ if (!args.includes('--node-only')) {
 console.log(lines.join('\n'));
 if (svgFile) {
   const fs = await import('node:fs');
-  fs.writeFileSync(svgFile, benchChartSvg(chartRows, { title: 'yamux between two workers (event side in JS + wasm engine, C program blocking): one-way MB/s' }));
+  fs.writeFileSync(svgFile, benchChartSvg(chartRows, { title: 'yamux between two workers, one way, MB/s (bench/bench_web.mjs)' }));
   console.error(`bench_web: chart written to ${svgFile}`);
 }

@@ -43,9 +43,10 @@ export function benchChartSvg(rows, { title = 'yamux between two workers: one-wa
   const dirs = [...new Set(rows.map((r) => r.dir))];
   const groups = [...new Map(rows.map((r) => [`${r.env} ${r.streams}`, { env: r.env, streams: r.streams }])).values()];
   const colors = ['#1565c0', '#ef6c00', '#2e7d32', '#6a1b9a'];
-  const bw = 22, gap = 18, pad = { l: 56, r: 16, t: 40, b: 56 };
+  const bw = 26, pad = { l: 56, r: 16, t: 52, b: 52 };
   const gw = dirs.length * bw;
-  const width = pad.l + pad.r + groups.length * (gw + gap), height = 320;
+  const width = Math.max(640, pad.l + pad.r + groups.length * (gw + 18)), height = 320;
+  const gap = (width - pad.l - pad.r) / groups.length - gw;
   const h = height - pad.t - pad.b;
   const yMax = niceMax(Math.max(...rows.map((r) => Math.max(r.mbps, r.ceiling ?? 0))));
   const y = (v) => pad.t + h - (v / yMax) * h;
@@ -66,12 +67,12 @@ export function benchChartSvg(rows, { title = 'yamux between two workers: one-wa
     out += `<text x="${x0 + gw / 2}" y="${pad.t + h + 14}" text-anchor="middle">${g.streams}</text>` +
       `<text x="${x0 + gw / 2}" y="${pad.t + h + 28}" text-anchor="middle">${esc(g.env)}</text>`;
   });
-  out += `<text x="${pad.l}" y="${height - 8}">streams / environment</text>`;
+  out += `<text x="${pad.l}" y="${height - 6}">streams, environment</text>`;
   dirs.forEach((d, di) => {
-    const lx = pad.l + 160 + di * 130;
-    out += `<rect x="${lx}" y="${height - 18}" width="10" height="10" fill="${colors[di % colors.length]}"/><text x="${lx + 14}" y="${height - 9}">${esc(d)}</text>`;
+    const lx = pad.l + di * 120;
+    out += `<rect x="${lx}" y="28" width="10" height="10" fill="${colors[di % colors.length]}"/><text x="${lx + 14}" y="37">${esc(d)}</text>`;
   });
-  const cx = pad.l + 160 + dirs.length * 130;
-  out += `<line x1="${cx}" x2="${cx + 16}" y1="${height - 13}" y2="${height - 13}" stroke="#c62828" stroke-dasharray="4 3"/><text x="${cx + 20}" y="${height - 9}">plain-JS ring copy (ceiling)</text>`;
+  const cx = pad.l + dirs.length * 120;
+  out += `<line x1="${cx}" x2="${cx + 16}" y1="33" y2="33" stroke="#c62828" stroke-dasharray="4 3"/><text x="${cx + 20}" y="37">plain-JS ring copy, same run (ceiling)</text>`;
   return `${out}</svg>\n`;
 }

@@ -30,6 +30,7 @@ export class YamuxStream {
     this.failure = null;
     this.userClosed = false; // close() with a writer held: the sink takes no more writes
     this.closeP = null;
+    this.abortHooked = false;
     this.offered = false;
     this.pullWaiter = null;
     this.writeWaiter = null;
@@ -222,15 +223,16 @@ export class YamuxStream {
 
   /** @private waits until the engine can take more, or `signal` aborts */
   writable_(signal) {
-    return new Promise((resolve) => {
-      const done = () => {
-        signal?.removeEventListener('abort', done);
-        if (this.writeWaiter === done) this.writeWaiter = null;
-        resolve();
-      };
-      this.writeWaiter = done;
-      signal?.addEventListener('abort', done, { once: true });
-    });
+    // The signal is the writable's own (one per stream): hook it once, on the first wait.
+    if (signal && !this.abortHooked) {
+      this.abortHooked = true;
+      signal.addEventListener('abort', () => {
+        const w = this.writeWaiter;
+        this.writeWaiter = null;
+        w?.();
+      }, { once: true });
+    }
+    return new Promise((resolve) => (this.writeWaiter = resolve));
   }
 
   /** @private half-close; resolves once the queued data and the FIN are in the channel */
