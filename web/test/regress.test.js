@@ -209,6 +209,8 @@ test('bad arguments get sentences, not V8 internals', T, async (t) => {
     name: 'TypeError', message: /must be a SharedArrayBuffer \(channel\.buffer\), got ArrayBuffer/,
   });
   await assert.rejects(Session.create({ channel: createChannel(), side: 2 }), { name: 'RangeError', message: /side must be SIDE_A/ });
+  await assert.rejects(Session.create({ buffer: new SharedArrayBuffer(100) }), { name: 'RangeError', message: /leaves no room for a region header/ });
+  await assert.rejects(Session.create({ buffer: new SharedArrayBuffer(4096) }), { name: 'ShmqError', message: /not a formatted shmq region/ });
   assert.throws(() => createChannel({ ringBytes: 1000 }), { name: 'RangeError', message: /power of two/ });
   const { session } = await inProcess(t);
   const s = await session.open();

@@ -63,6 +63,8 @@ function attachedBefore(channel, side) {
  */
 export function claimSide(channel, side) {
   checkSide(side);
+  if (!Number.isInteger(channel.offset) || channel.offset < 0 || channel.offset % 8 || channel.offset + 1024 > channel.buffer.byteLength)
+    throw new RangeError(`yamux: the channel's offset ${channel.offset} leaves no room for a region header in a buffer of ${channel.buffer.byteLength} bytes`);
   const c = controlWords(channel);
   const taken = c ? Atomics.compareExchange(c, W_CLAIM + side, 0, 1) !== 0 : false;
   if (taken || attachedBefore(channel, side))
