@@ -9,7 +9,9 @@ import { inProcess, readText, bytes } from './harness.js';
 const T = { timeout: 60000 };
 
 test('AbortSignal: open, accept and ping reject with the reason; the session goes on', T, async (t) => {
-  const { session, wasm } = await inProcess(t, { wasmArgs: ['--sleep', '200', '--open', '1', '--bytes', '10', '--sink'] });
+  // The program opens its stream only once a stream we opened has finished: nothing arrives
+  // before the trigger below.
+  const { session, wasm } = await inProcess(t, { wasmArgs: ['--open-after-accept', '--open', '1', '--bytes', '10', '--sink'] });
   const reason = new Error('not any more');
   await assert.rejects(session.open({ signal: AbortSignal.abort(reason) }), (e) => e === reason);
   await assert.rejects(session.ping({ signal: AbortSignal.abort(reason) }), (e) => e === reason);
@@ -18,7 +20,10 @@ test('AbortSignal: open, accept and ping reject with the reason; the session goe
   c.abort(reason);
   await assert.rejects(pending, (e) => e === reason);
   await assert.rejects(session.accept({ signal: AbortSignal.timeout(1) }), { name: 'TimeoutError' });
-  // The stream the wasm side opens later goes to the next accept, not the aborted one.
+  // The stream the wasm side opens later goes to the next accept, not the aborted ones.
+  const trigger = await session.open();
+  await trigger.close();
+  for await (const chunk of trigger.readable) void chunk; // its echo, to the end
   const s = await session.accept();
   let got = 0;
   for await (const chunk of s.readable) got += chunk.length;
