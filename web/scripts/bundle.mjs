@@ -4,18 +4,21 @@
 // program's worker) and dist/wasi-worker.js (the WASI host's worker). The engine's wasm is
 // inside (base64); the C program (dist/yamux_peer.cjs) is loaded beside them.
 //   node web/scripts/bundle.mjs        (web/build.sh runs it)
-// A new worker entry: add it to ENTRIES (name in dist/ -> source), and its URL to
-// src/assets.js; the plugin below points the source's URL at the bundle.
+// A new worker entry: add it to ALL_ENTRIES (name in dist/ -> source); the plugin below points
+// every new URL('...', import.meta.url) of the sources at the bundles' siblings.
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const web = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const ENTRIES = {
+// name in dist/ -> source; an entry whose source does not exist (yet) is left out
+const ALL_ENTRIES = {
   'yamux.js': 'src/index.js',
   'wasm-worker.js': 'src/workers/wasm-worker.js',
   'wasi-worker.js': 'src/host/worker.js',
+  'component-worker.js': 'src/host/component/worker.js', // the WASI 0.2 component host (issue 14)
 };
+export const ENTRIES = Object.fromEntries(Object.entries(ALL_ENTRIES).filter(([, src]) => fs.existsSync(path.join(web, src))));
 
 let esbuild;
 try {
@@ -25,22 +28,26 @@ try {
   process.exit(1);
 }
 
-// src/assets.js names the workers by their source paths and dist/ files from src/; in a
-// bundle all of them are siblings.
+// Sources name the workers and the built files with new URL('<relative>', import.meta.url);
+// in the bundles all of them are siblings: a URL of an entry's source becomes './<entry>', a
+// URL of a file in dist/ becomes './<file>', and any other relative URL fails the build
+// (the bundle could not find it).
+const bySource = new Map(Object.entries(ENTRIES).map(([name, src]) => [path.join(web, src), name]));
+const URL_RE = /new URL\(\s*'(\.{1,2}\/[^']+)'\s*,\s*import\.meta\.url\s*\)/g;
 const assetsPlugin = {
-  name: 'yamux-assets',
+  name: 'yamux-urls',
   setup(build) {
-    build.onLoad({ filter: /[\\/]src[\\/]assets\.js$/ }, async (args) => {
-      let text = await fs.promises.readFile(args.path, 'utf8');
-      for (const [name, src] of Object.entries(ENTRIES)) {
-        const rel = `'./${path.relative(path.join(web, 'src'), path.join(web, src)).split(path.sep).join('/')}'`;
-        if (name === 'yamux.js') continue;
-        if (!text.includes(rel)) throw new Error(`src/assets.js has no URL ${rel} for ${name}`);
-        text = text.replace(rel, `'./${name}'`);
-      }
-      // dist/ files are siblings of the bundles: the bundles work from any folder
-      text = text.replaceAll("'../dist/", "'./");
-      return { contents: text, loader: 'js' };
+    build.onLoad({ filter: /[\\/]web[\\/]src[\\/].*\.js$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      const contents = text.replace(URL_RE, (all, rel) => {
+        const target = path.resolve(path.dirname(args.path), rel);
+        const entry = bySource.get(target);
+        if (entry) return `new URL('./${entry}', import.meta.url)`;
+        if (path.dirname(target) === path.join(web, 'dist')) return `new URL('./${path.basename(target)}', import.meta.url)`;
+        throw new Error(`${path.relative(web, args.path)}: ${all} is neither an entry of web/scripts/bundle.mjs nor a file in dist/`);
+      });
+      return { contents, loader: 'js' };
     });
   },
 };
