@@ -206,6 +206,20 @@ test('a peer that closed cleanly and a peer that died end the session differentl
   await assert.rejects(dead.session.closed, YamuxTransportError);
 });
 
+test('a write waiting when the peer dies ends the stream with the transport error, not a reset', T, async (t) => {
+  // Found by failure.test.js (flaky): the write path's "reset on error" turned the session's
+  // death into a reset of the stream.
+  const { session, wasm } = await inProcess(t, { wasmArgs: ['--mode', 'sink', '--read-delay', '3600000'] });
+  const s = await session.open();
+  const w = s.writable.getWriter();
+  const writing = w.write(new Uint8Array(4 << 20)); // waits: the peer reads nothing
+  writing.catch(() => {});
+  await until(() => s.unsent > 0);
+  await wasm.handle.terminate(); // no read pending: the waiting write sees the end first
+  await assert.rejects(writing, YamuxTransportError);
+  await assert.rejects(s.readable.getReader().read(), (e) => e instanceof YamuxTransportError && e.cause?.codeName === 'SHMQ_EPEERDEAD');
+});
+
 test('bad arguments get sentences, not V8 internals', T, async (t) => {
   await assert.rejects(Session.create(), { name: 'TypeError', message: /Session\.create\(options\): options must be an object/ });
   await assert.rejects(Session.create({ buffer: new ArrayBuffer(1 << 16) }), {

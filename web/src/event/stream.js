@@ -216,7 +216,10 @@ export class YamuxStream {
         }
       }
     } catch (e) {
-      if (!this.released && !this.userClosed) this.reset(e);
+      // A write that fails here ends the stream for the peer too (RST); when the session
+      // itself ended, the stream ends with the session's error instead (the readable still
+      // delivers what arrived first).
+      if (!this.released && !this.userClosed && !this.session.ended) this.reset(e);
       throw e;
     }
   }
