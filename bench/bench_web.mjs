@@ -3,7 +3,8 @@
 // shmq channel), 1, 16 and 256 streams, both directions, in Node.js worker_threads and in
 // headless Chromium, next to a plain-JavaScript SharedArrayBuffer ring copy measured in the
 // same run (the ceiling), and the prototype's ~90 MB/s for reference.
-//   node bench/bench_web.mjs [--node-only | --browser-only] [--total MiB]
+//   node bench/bench_web.mjs [--node-only | --browser-only] [--total MiB] [--svg FILE]
+// --svg FILE also writes the table as a bar chart (the README shows bench/bench_web.svg).
 // Needs web/build.sh to have run (scripts/demo and the web tests do it).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,10 +29,18 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { runBench, benchTable } = await import(path.join(root, 'web/demo/bench.js'));
 const { serve } = await import(path.join(root, 'web/demo/serve.js'));
 const { launch, pollPage } = await import(path.join(root, 'web/browser/chromium.js'));
+const { benchChartSvg } = await import(path.join(root, 'web/demo/chart.js'));
 
 const total = opts.total * (1 << 20);
 const spin = opts.eventSpinUs; // experiment: event side spins before sleeping
 globalThis.YAMUX_BENCH_SPIN = spin;
+const gi = args.indexOf('--svg');
+const svgFile = gi >= 0 ? args[gi + 1] : undefined;
+if (gi >= 0 && (!svgFile || svgFile.startsWith('--'))) {
+  console.error('bench_web: --svg takes a file name');
+  process.exit(2);
+}
+const chartRows = [];
 const header = ['| env | streams | direction | MB/s | JS ring ceiling MB/s | ratio | vs prototype (90 MB/s) |',
   '| --- | --- | --- | --- | --- | --- | --- |'];
 const lines = [...header];
@@ -39,6 +48,7 @@ const lines = [...header];
 if (!opts.browserOnly) {
   const rows = await runBench({ total, onRow: (r) => console.error(`node ${r.dir} ${r.streams}: ${r.mbps.toFixed(0)} MB/s`) });
   lines.push(benchTable('node', rows));
+  chartRows.push(...rows.map((r) => ({ ...r, env: `Node ${process.versions.node.split('.')[0]}` })));
 }
 if (!opts.nodeOnly) {
   const browser = await launch();
@@ -53,6 +63,7 @@ if (!opts.nodeOnly) {
       const res = await page.evaluate(() => window.yamuxBench);
       if (state !== 'done') throw new Error(res.error);
       lines.push(benchTable('chromium', res.rows));
+      chartRows.push(...res.rows.map((r) => ({ ...r, env: 'Chromium' })));
     } finally {
       await browser.close();
       server.close();
@@ -60,3 +71,8 @@ if (!opts.nodeOnly) {
   }
 }
 console.log(lines.join('\n'));
+if (svgFile) {
+  const fs = await import('node:fs');
+  fs.writeFileSync(svgFile, benchChartSvg(chartRows, { title: 'yamux between two workers, one way, MB/s (bench/bench_web.mjs)' }));
+  console.error(`bench_web: chart written to ${svgFile}`);
+}

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds the WebAssembly parts of the web package into web/dist/ (idempotent):
+# Builds the generated parts of the web package into web/dist/ (idempotent; npm pack runs it
+# as "prepack"):
 #   dist/yamux_event.wasm.js  the event-side engine (standalone wasm, embedded as base64)
 #   dist/yamux_peer.cjs       the wasm-worker C program (Emscripten, threads, one file; a
 #                             CommonJS script, hence .cjs inside this "type": "module" package)
 #   dist/layout.js            where the channel lives in the peer's memory
+#   dist/yamux.js, dist/wasm-worker.js, dist/wasi-worker.js
+#                             one ESM bundle per entry (web/scripts/bundle.mjs, esbuild)
 # Uses Debian's emscripten (scripts/setup installs it) in its own build tree.
 #   web/build.sh [build-dir]      default: build-wasm at the repository root
 set -euo pipefail
@@ -33,3 +36,9 @@ node "$web/scripts/embed.mjs" "$out/yamux_event.wasm" "$web/dist/yamux_event.was
 copy() { cmp -s "$1" "$2" || cp "$1" "$2"; }
 copy "$out/yamux_peer.js" "$web/dist/yamux_peer.cjs"
 copy "$out/layout.js" "$web/dist/layout.js"
+
+# The bundles: esbuild from web/node_modules (npm ci, pinned by package-lock.json).
+if [ ! -d "$web/node_modules/esbuild" ]; then
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+node "$web/scripts/bundle.mjs" >/dev/null

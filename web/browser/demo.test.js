@@ -17,8 +17,10 @@ test('demo page in Chromium: isolated, streams both ways verified, figures repor
   const state = await pollPage(page, () => window.yamuxDemo?.state !== 'running' && window.yamuxDemo?.state);
   const demo = await page.evaluate(() => window.yamuxDemo);
   assert.equal(state, 'done', `${demo.error}\n${logs.join('\n')}`);
-  const { rows, total } = demo.result;
+  const { rows, total, oneWay } = demo.result;
   assert.equal(total.verified, true);
+  assert.equal(oneWay.length, 2);
+  for (const r of oneWay) assert.ok(r.mbps > 0 && Number.isFinite(r.mbps));
   assert.equal(total.streams, 32);
   assert.equal(total.bytes, 32 * (4 << 20));
   for (const r of [...rows, total]) {
@@ -26,8 +28,11 @@ test('demo page in Chromium: isolated, streams both ways verified, figures repor
     assert.ok(r.rttMs > 0);
   }
   assert.ok(demo.live && demo.live.bytes >= 2 * total.bytes, 'live figures were shown');
+  assert.ok(demo.samples.length >= 2, 'live samples');
+  const points = await page.evaluate(() => document.querySelector('#chart polyline')?.getAttribute('points').split(' ').length);
+  assert.equal(points, demo.samples.length, 'the live chart draws every sample');
   const shown = await page.evaluate(() => document.querySelectorAll('#result tbody tr').length);
-  assert.equal(shown, 3);
-  t.diagnostic(`Chromium: ${rows.map((r) => `${r.what} ${r.mbps.toFixed(0)} MB/s`).join(', ')}; ` +
+  assert.equal(shown, 5);
+  t.diagnostic(`Chromium: ${[...rows, ...oneWay].map((r) => `${r.what} ${r.mbps.toFixed(0)} MB/s`).join(', ')}; ` +
     `both ${total.mbps.toFixed(0)} MB/s, ping ${(total.rttMs * 1000).toFixed(0)} us`);
 });

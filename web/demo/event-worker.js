@@ -15,7 +15,9 @@ let unsentMax = 0; // largest backlog of written bytes the engine held for one s
 const live = { bytes: 0 }; // payload bytes moved by the running command (for live figures)
 
 function errorInfo(e) {
-  return { name: e?.name, message: String(e?.message ?? e), code: e?.code, codeName: e?.codeName };
+  const c = e?.cause;
+  return { name: e?.name, message: String(e?.message ?? e), code: e?.code, codeName: e?.codeName,
+    cause: c ? { name: c.name, code: c.code, codeName: c.codeName, message: String(c.message ?? c) } : undefined };
 }
 
 function acceptedDone(err) {
@@ -79,7 +81,7 @@ const commands = {
   async attach({ channel, side = 0, config, hbTimeoutMs, spinUs, accept = 'echo', delayMs = 0 }) {
     acceptMode = accept;
     slowDelayMs = delayMs;
-    session = await Session.create({ buffer: channel.buffer, offset: channel.offset, side, config, hbTimeoutMs, spinUs });
+    session = await Session.create({ channel, side, config, hbTimeoutMs, spinUs });
     acceptLoop();
     session.closed.catch(() => {});
     return { ok: true };

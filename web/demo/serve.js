@@ -14,20 +14,23 @@ const MIME = {
 };
 
 /**
- * Serves web/ on 127.0.0.1 (port 0: any free port). Resolves with {server, url}.
+ * Serves `root` (default web/) on 127.0.0.1 (port 0: any free port). Resolves with {server,
+ * url}, url naming `page`.
  * @param {number} [port]
+ * @param {string} [root]
+ * @param {string} [page]
  */
-export function serve(port = 0) {
+export function serve(port = 0, root = webDir, page = '/demo/index.html') {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
-    const file = path.resolve(webDir, '.' + decodeURIComponent(url.pathname));
+    const file = path.resolve(root, '.' + decodeURIComponent(url.pathname));
     const headers = {
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cross-Origin-Resource-Policy': 'same-origin',
       'Cache-Control': 'no-store',
     };
-    if (!file.startsWith(webDir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, headers).end('not found');
       return;
     }
@@ -38,7 +41,7 @@ export function serve(port = 0) {
   return new Promise((resolve) =>
     server.listen(port, '127.0.0.1', () => {
       const { port: p } = server.address();
-      resolve({ server, url: `http://127.0.0.1:${p}/demo/index.html` });
+      resolve({ server, url: `http://127.0.0.1:${p}${page}` });
     }),
   );
 }

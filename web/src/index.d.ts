@@ -1,20 +1,46 @@
-// Types of the package's main entry (index.js): the event side and the worker helpers.
+// Types of the package's main entry (index.js; dist/yamux.js is the same API bundled): the
+// event side and the worker helpers. They need no DOM and no Node.js types: a browser worker
+// (lib webworker) and Node.js (@types/node) both compile against them.
 import type { Channel } from './queue/channel.js';
 
 export { createChannel, markSideGone, SIDE_A, SIDE_B } from './queue/channel.js';
 export type { Channel } from './queue/channel.js';
 export { ShmqError } from './queue/shmq.js';
 
-/** yamux_error codes. */
-export const Codes: Readonly<Record<string, number>>;
+/** yamux_error codes (negative), by name. */
+export declare const Codes: {
+  readonly OK: 0; readonly EAGAIN: -1; readonly EINVAL: -2; readonly ENOMEM: -3; readonly ELIMIT: -4;
+  readonly ECLOSED: -5; readonly ERESET: -6; readonly ESHUTDOWN: -7; readonly EGOAWAY: -8;
+  readonly ESTREAMS_EXHAUSTED: -9; readonly ETIMEOUT: -10;
+  readonly EPROTO_VERSION: -20; readonly EPROTO_TYPE: -21; readonly EPROTO_FLAGS: -22;
+  readonly EPROTO_STREAM_ID: -23; readonly EPROTO_DUPLICATE_STREAM: -24; readonly EPROTO_RECV_WINDOW: -25;
+  readonly EPROTO_SEND_WINDOW: -26; readonly EPROTO_STREAM_STATE: -27; readonly EPROTO_LENGTH: -28;
+  readonly EREMOTE_PROTOCOL: -40; readonly EREMOTE_INTERNAL: -41; readonly EREMOTE_GOAWAY: -42;
+  readonly EKEEPALIVE: -43; readonly EWRITE_TIMEOUT: -44; readonly EOPEN_TIMEOUT: -45; readonly EEOF: -46;
+  readonly ETRANSPORT: -47; readonly EINTERNAL: -48;
+};
+/** A code's name, as in Codes ("ERESET"). */
+export type CodeName = keyof typeof Codes;
+/** A yamux_error value. */
+export type Code = (typeof Codes)[CodeName];
 
 /** A yamux failure: `code` (yamux_error), `codeName` ("YAMUX_ERESET"), the engine's sentence
- * as message, and for transport failures the ShmqError as `cause`. */
-export class YamuxError extends Error {
-  readonly name: 'YamuxError';
-  readonly code: number;
-  readonly codeName: string;
+ * as message; `cause` says why a session ended (a ShmqError: SHMQ_ECLOSED when the peer closed
+ * its side, SHMQ_EPEERDEAD when it died; or the reason given to abort()). */
+export declare class YamuxError extends Error {
+  constructor(code: number, codeName: string, text: string, cause?: unknown);
+  readonly name: string;
+  readonly code: Code;
+  readonly codeName: `YAMUX_${CodeName}`;
 }
+/** The stream was reset (by either side, or refused by the peer). */
+export declare class YamuxResetError extends YamuxError {}
+/** The session or stream is closed: shut down here, ended by the peer, refused after GoAway. */
+export declare class YamuxClosedError extends YamuxError {}
+/** A ping, keepalive, write or open got no answer in time. */
+export declare class YamuxTimeoutError extends YamuxError {}
+/** The channel failed: the peer died, or the shared region is corrupt. */
+export declare class YamuxTransportError extends YamuxError {}
 
 /** Engine settings (yamux_config); durations in milliseconds. */
 export interface EngineConfig {
@@ -37,8 +63,10 @@ export interface EngineConfig {
 }
 
 export interface SessionOptions {
-  /** The channel's buffer (Channel.buffer) and region offset (Channel.offset). */
-  buffer: SharedArrayBuffer;
+  /** The channel made by createChannel() (or give its `buffer` and `offset`). With the
+   * channel, a peer whose worker died is told apart from a peer that closed. */
+  channel?: Channel;
+  buffer?: SharedArrayBuffer;
   offset?: number;
   /** Which side of the channel (default SIDE_A; the wasm worker takes the other). */
   side?: 0 | 1;
@@ -53,42 +81,64 @@ export interface SessionOptions {
   spinUs?: number;
 }
 
+/** Options of the calls that wait. */
+export interface WaitOptions {
+  /** Aborting it rejects the call with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 /** One yamux stream as a WHATWG stream pair. Reading reopens the peer's window as it goes;
  * writes resolve once the engine queued the bytes: at most the send buffer plus 256 KiB per
  * stream wait in the engine. */
-export class YamuxStream {
+export declare class YamuxStream {
+  private constructor();
+  /** The stream id (odd: opened by the client side, even: by the server side). */
   readonly id: number;
+  /** A byte stream: use getReader({mode: 'byob'}) to read without an allocation per chunk.
+   * cancel() resets the stream unless the peer had finished writing. */
   readonly readable: ReadableStream<Uint8Array>;
   /** Accepts Uint8Array, ArrayBuffer(View) or string chunks. close(): half-close (FIN);
-   * abort(): reset. */
+   * abort(reason) and any failed write: reset. */
   readonly writable: WritableStream<Uint8Array | ArrayBuffer | ArrayBufferView | string>;
   /** Resolves when the peer acknowledged the stream (at once for accepted streams). */
   readonly established: Promise<void>;
   /** Bytes written and not yet in the channel. */
   readonly unsent: number;
-  /** Resets the stream: both directions fail with ERESET. */
-  reset(): void;
-  /** Half-closes the writing side (without taking a writer). */
+  /** Resets the stream: both directions fail with YamuxResetError (`cause`: reason). */
+  reset(reason?: unknown): void;
+  /** Half-closes the writing side (FIN after the queued data); needs no writer, works while
+   * one is held (that writer's later writes then reject with ECLOSED). */
   close(): Promise<void>;
 }
 
 /** The event side: a yamux session over one side of the channel; never blocks. */
-export class Session implements AsyncIterable<YamuxStream> {
+export declare class Session implements AsyncIterable<YamuxStream> {
+  private constructor();
+  /** Attaches `side` of the channel (a side serves one session: a side in use throws). */
   static create(options: SessionOptions): Promise<Session>;
-  /** Opens a stream. Rejects with YamuxError (EGOAWAY, ESHUTDOWN, ELIMIT, ...). */
-  open(): Promise<YamuxStream>;
-  /** Accepts the next stream the peer opens; rejects once the session ended. */
-  accept(): Promise<YamuxStream>;
+  /** Opens a stream (waits while the stream limit is reached). Rejects with
+   * YamuxClosedError (EGOAWAY, ESHUTDOWN), YamuxError, or the signal's reason. */
+  open(options?: WaitOptions): Promise<YamuxStream>;
+  /** Accepts the next stream the peer opens; rejects with YamuxClosedError once the session
+   * ended or is closing, or with the signal's reason. */
+  accept(options?: WaitOptions): Promise<YamuxStream>;
   [Symbol.asyncIterator](): AsyncIterator<YamuxStream>;
+  /** The streams the peer opens (as WebTransport's incomingBidirectionalStreams); closes
+   * when the session ends or closes. */
+  readonly incomingStreams: ReadableStream<YamuxStream>;
   /** Round trip in milliseconds. */
-  ping(): Promise<number>;
+  ping(options?: WaitOptions): Promise<number>;
   /** GoAway 0: the peer may open no new streams. */
   goAway(): void;
-  /** Ends the session cleanly and closes this side of the channel. */
-  close(): Promise<void>;
-  /** Ends the session as a transport failure (the peer is known to be gone). */
-  abort(reason?: Error): void;
-  /** Resolves on a clean end, rejects with the YamuxError that ended the session. */
+  /** Graceful close: GoAway, no new streams either way, every open stream finishes, then the
+   * session ends and this side of the channel closes. Resolves with `closed`. When `signal`
+   * aborts first, the close turns hard (abort(signal.reason)). */
+  close(options?: WaitOptions): Promise<void>;
+  /** Hard close: ends at once; every stream fails with YamuxClosedError (ESHUTDOWN, `cause`:
+   * reason); `closed` rejects with the same error. */
+  abort(reason?: unknown): void;
+  /** Resolves on a clean end (closed here, or the peer closed its side); rejects with the
+   * YamuxError that ended the session otherwise. */
   readonly closed: Promise<void>;
   readonly remoteGoAway: boolean;
   readonly isClosed: boolean;
@@ -99,11 +149,21 @@ export class Session implements AsyncIterable<YamuxStream> {
   readonly bytes: { in: number; out: number };
 }
 
+/** The worker behind a handle: a browser Worker or a Node.js worker_threads Worker. */
+export interface WorkerLike {
+  postMessage(message: unknown, transfer?: any): void;
+  terminate(): unknown;
+}
+
 /** A supervised worker (see startWorker). */
 export interface WorkerHandle {
-  worker: Worker | import('node:worker_threads').Worker;
-  postMessage(msg: unknown, transfer?: Transferable[]): void;
-  onMessage(fn: (msg: any) => void): void;
+  readonly worker: WorkerLike;
+  /** The side of the channel it is supervised as (undefined: unsupervised). */
+  readonly side: 0 | 1 | undefined;
+  postMessage(message: unknown, transfer?: any[]): void;
+  /** Messages the worker posts; the wasm worker posts {type: 'stdout' | 'stderr', line},
+   * {type: 'exit', code} and {type: 'error', message}. */
+  onMessage(fn: (message: any) => void): void;
   /** Exit code (1: crashed, -1: terminated through the handle). */
   readonly exited: Promise<number>;
   /** Terminates the worker and marks its side of the channel gone. */
@@ -112,10 +172,20 @@ export interface WorkerHandle {
 
 /** Starts a module worker (browser Worker or Node.js worker_threads); when it exits or
  * crashes, its `side` of `channel` is marked gone so the other side does not hang. */
-export function startWorker(url: URL | string, opts?: { channel?: Channel; side?: 0 | 1; name?: string }): Promise<WorkerHandle>;
+export declare function startWorker(url: URL | string, options?: { channel?: Channel; side?: 0 | 1; name?: string }): Promise<WorkerHandle>;
 
-/** The wasm worker script: post it {channel, args} (the C program's command line). */
-export const wasmWorkerUrl: URL;
+/** Inside a worker: the port to its parent, the same way in browsers and Node.js. */
+export declare function parentPort(): Promise<{
+  postMessage(message: unknown): void;
+  onMessage(fn: (message: any) => void): void;
+  exit(code: number): void;
+}>;
+
+/** The wasm worker script: post it {channel, side?, args?} (args: the C program's command
+ * line, see the package README). */
+export declare const wasmWorkerUrl: URL;
+/** The WASI worker script: runs a WASI preview 1 program with the channel as descriptor 3. */
+export declare const wasiWorkerUrl: URL;
 
 /** A WASI 0.2 command component running in a worker (docs/component.md). */
 export interface ComponentHandle {
@@ -131,13 +201,13 @@ export interface ComponentHandle {
 
 /** Starts a jco-transpiled command component (URL of its ES module, from `jco transpile
  * --instantiation async`) in a worker; its stdio as WHATWG streams. */
-export function startComponent(
+export declare function startComponent(
   component: URL | string,
   opts?: { args?: string[]; env?: Record<string, string>; ringBytes?: number; name?: string; workerUrl?: URL | string },
 ): Promise<ComponentHandle>;
 
 /** The component worker script (startComponent's default). */
-export const componentWorkerUrl: URL;
+export declare const componentWorkerUrl: URL;
 /* ---- the WASI host: any WASI program in a wasm worker (src/host/) ---- */
 
 /** Options of startWasi(). */
@@ -177,7 +247,7 @@ export interface WasiProcess {
    * dies. */
   readonly exited: Promise<number>;
   readonly channel: { buffer: SharedArrayBuffer; offset: number; size: number; ringBytes: number; mtu: number };
-  readonly worker: Worker | import('node:worker_threads').Worker;
+  readonly worker: WorkerLike;
   /** Counters of the host, after the exit. */
   readonly stats: Record<string, unknown> | null;
   /** Stops the program at once: its worker is terminated, its streams and the session fail. */
@@ -186,17 +256,15 @@ export interface WasiProcess {
 
 /** The program could not start (not readable, not wasm, not a WASI command, imports this host
  * lacks), trapped, or its worker died. */
-export class WasiError extends Error {
+export declare class WasiError extends Error {
   readonly name: 'WasiError';
 }
 
 /** Starts `program` (a WASI preview 1 command: a URL, a path in Node.js, bytes or a compiled
  * module) in a wasm worker bound to a new channel, and the event side's Session on it. Rejects
  * with WasiError when the program cannot start. */
-export function startWasi(program: URL | string | BufferSource | WebAssembly.Module, options?: WasiOptions): Promise<WasiProcess>;
+export declare function startWasi(program: URL | string | BufferSource | WebAssembly.Module, options?: WasiOptions): Promise<WasiProcess>;
 
 /** Reads and compiles a program as startWasi() does. */
-export function loadProgram(program: URL | string | BufferSource | WebAssembly.Module): Promise<WebAssembly.Module>;
+export declare function loadProgram(program: URL | string | BufferSource | WebAssembly.Module): Promise<WebAssembly.Module>;
 
-/** The wasm worker script of the WASI host. */
-export const wasiWorkerUrl: URL;

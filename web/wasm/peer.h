@@ -39,7 +39,7 @@ typedef struct peer_opts {
     int64_t reset_after; /* reset opened streams after writing this many bytes; -1: never */
     int goaway;          /* GoAway once the opened streams are done */
     int exit_when_done;  /* close the session once the opened streams are done */
-    uint32_t hb_timeout_ms;
+    uint32_t hb_timeout_ms; /* published: the peer may declare us dead after this (10 s) */
     uint64_t read_delay_ms; /* slow reader: sleep this long before each read */
     int64_t spin_us;        /* spin before sleeping in a wait; -1: the library's default */
     int open_after_accept;  /* open only once an accepted stream has finished (warm-up) */

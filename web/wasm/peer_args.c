@@ -34,6 +34,7 @@ int peer_parse_args(int argc, char **argv, peer_opts *o) {
     o->keepalive = 30;
     o->reset_after = -1;
     o->spin_us = -1;
+    o->hb_timeout_ms = 10000; /* liveness on by default, as the event side (0: never time out) */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         uint64_t n = 0;

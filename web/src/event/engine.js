@@ -3,7 +3,7 @@
 // One Engine holds one session. Session callbacks arrive as synchronous imports while a call
 // runs; the handlers only record them (the Session acts after the call returns).
 import wasmBase64 from '../../dist/yamux_event.wasm.js';
-import { YamuxError, Codes } from './errors.js';
+import { errorClass, Codes } from './errors.js';
 
 /** Keys of EngineConfig, in the order of the enum of yxw_config_set() in event_glue.c. */
 export const CONFIG_KEYS = Object.freeze([
@@ -72,7 +72,7 @@ export function cString(memory, ptr) {
 export class Engine {
   /**
    * @param {boolean} client yamux client role (odd stream ids)
-   * @param {object} config partial EngineConfig (see session.d.ts)
+   * @param {object} config partial EngineConfig (see index.d.ts)
    * @param {object} handlers session callbacks (see instantiateEngine)
    */
   static async create(client, config, handlers) {
@@ -108,10 +108,11 @@ export class Engine {
     this.i32 = new Int32Array(this.memory.buffer);
   }
 
-  /** A YamuxError for engine code `code`, with an optional cause. */
+  /** A YamuxError (of the class for `code`) for engine code `code`, with an optional cause. */
   error(code, cause) {
     const x = this.x;
-    return new YamuxError(code, cString(this.memory, x.yamux_errname(code)),
+    const E = errorClass(code);
+    return new E(code, cString(this.memory, x.yamux_errname(code)),
       cString(this.memory, x.yamux_strerror(code)), cause);
   }
 

@@ -1,5 +1,13 @@
-// YamuxError: every failure of the event-side session and its streams, with the engine's
-// code (the C enum yamux_error), its name and the engine's sentence (yamux_strerror).
+// Errors of the event side: every failure of a session or a stream is a YamuxError carrying
+// the engine's code (the C enum yamux_error), its name and the engine's sentence
+// (yamux_strerror). A subclass says what kind of failure it is:
+//   YamuxResetError      the stream was reset (by either side, or refused by the peer)
+//   YamuxClosedError     the session or stream is closed (ended cleanly, shut down, GoAway)
+//   YamuxTimeoutError    a ping, keepalive, write or open timed out
+//   YamuxTransportError  the channel failed: the peer died, the region is corrupt
+// `cause` tells why a session ended: a ShmqError with code SHMQ_ECLOSED when the peer closed
+// its side itself, SHMQ_EPEERDEAD when it died (its worker exited, crashed or was
+// terminated, or its heartbeat stopped), or the reason given to Session.abort().
 
 /** yamux_error codes (negative). */
 export const Codes = Object.freeze({
@@ -14,20 +22,67 @@ export const Codes = Object.freeze({
 
 /**
  * A yamux failure. `code` is a yamux_error value (see Codes), `codeName` its C name
- * ("YAMUX_ERESET"); the message is the engine's sentence, plus the cause for transport
- * failures ("the transport failed: shmq: peer died without closing the queue").
+ * ("YAMUX_ERESET"); the message is the engine's sentence, plus the cause's message when
+ * there is one ("yamux: transport error: shmq: peer died without closing the queue").
  */
 export class YamuxError extends Error {
   /**
    * @param {number} code
    * @param {string} codeName
    * @param {string} text
-   * @param {Error} [cause]
+   * @param {unknown} [cause]
    */
   constructor(code, codeName, text, cause) {
-    super(`yamux: ${text}${cause ? `: ${cause.message}` : ''}`, cause ? { cause } : undefined);
+    const why = cause instanceof Error ? `: ${cause.message}` : cause !== undefined ? `: ${String(cause)}` : '';
+    super(`yamux: ${text}${why}`, cause !== undefined ? { cause } : undefined);
     this.name = 'YamuxError';
     this.code = code;
     this.codeName = codeName;
   }
+}
+
+/** The stream was reset (RST sent or received, or the peer refused the stream). */
+export class YamuxResetError extends YamuxError {
+  constructor(...a) {
+    super(...a);
+    this.name = 'YamuxResetError';
+  }
+}
+
+/** The session or stream is closed: shut down here, ended by the peer, or refused after a
+ * GoAway. `cause` says how the session ended. */
+export class YamuxClosedError extends YamuxError {
+  constructor(...a) {
+    super(...a);
+    this.name = 'YamuxClosedError';
+  }
+}
+
+/** A ping, keepalive, write or open got no answer in time. */
+export class YamuxTimeoutError extends YamuxError {
+  constructor(...a) {
+    super(...a);
+    this.name = 'YamuxTimeoutError';
+  }
+}
+
+/** The channel failed: the peer died or the shared region is corrupt (`cause`: ShmqError). */
+export class YamuxTransportError extends YamuxError {
+  constructor(...a) {
+    super(...a);
+    this.name = 'YamuxTransportError';
+  }
+}
+
+const CLOSED = new Set([Codes.ECLOSED, Codes.ESHUTDOWN, Codes.EGOAWAY, Codes.EEOF, Codes.EREMOTE_GOAWAY,
+  Codes.ESTREAMS_EXHAUSTED]);
+const TIMEOUT = new Set([Codes.ETIMEOUT, Codes.EKEEPALIVE, Codes.EWRITE_TIMEOUT, Codes.EOPEN_TIMEOUT]);
+
+/** The class of error for engine code `code`. */
+export function errorClass(code) {
+  if (code === Codes.ERESET) return YamuxResetError;
+  if (code === Codes.ETRANSPORT) return YamuxTransportError;
+  if (TIMEOUT.has(code)) return YamuxTimeoutError;
+  if (CLOSED.has(code)) return YamuxClosedError;
+  return YamuxError;
 }

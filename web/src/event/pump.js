@@ -2,7 +2,7 @@
 // copied from the ring into one staging buffer of the engine's memory and fed in one call;
 // the engine's output (an iovec list pointing into its stream buffers) is copied straight
 // into records reserved in the ring and published in one index update.
-import { ShmqError, MORE, ECLOSED } from '../queue/shmq.js';
+import { ShmqError, MORE, ECLOSED, EPEERDEAD } from '../queue/shmq.js';
 import { Codes } from './errors.js';
 
 const IOV_MAX = 64;
@@ -11,8 +11,11 @@ export class Pump {
   /**
    * @param {import('./engine.js').Engine} engine
    * @param {import('../queue/shmq.js').Shmq} q
+   * @param {{peerGone?: () => boolean}} [o] peerGone: whether a closed peer side was marked
+   *   gone by its supervisor (it died: a transport failure, not an end of input)
    */
-  constructor(engine, q) {
+  constructor(engine, q, o = {}) {
+    this.peerGone = o.peerGone ?? (() => false);
     this.e = engine;
     this.q = q;
     this.mtu = q.mtu;
@@ -25,6 +28,7 @@ export class Pump {
     this.outBlocked = false; // output waits for ring space
     this.dead = false; // the channel ended (closed by either side, peer dead, corrupt)
     this.cause = null; // the ShmqError that ended it
+    this.peerClosed = false; // the peer closed its side itself
     this.bytesIn = 0;
     this.bytesOut = 0;
   }
@@ -34,7 +38,11 @@ export class Pump {
     if (this.dead) return;
     this.dead = true;
     const x = this.e.x, s = this.e.s;
+    if (err instanceof ShmqError && err.code === ECLOSED && this.peerGone())
+      err = new ShmqError(EPEERDEAD, 'its worker exited, crashed or was terminated without closing the channel');
     if (err instanceof ShmqError && err.code === ECLOSED) {
+      this.peerClosed = true;
+      this.cause = err;
       x.yamux_session_recv_eof(s);
     } else {
       this.cause = err;

@@ -28,7 +28,9 @@ export class YamuxStream {
     this.writeDone = false;
     this.released = false;
     this.failure = null;
-    this.discarding = false;
+    this.userClosed = false; // close() with a writer held: the sink takes no more writes
+    this.closeP = null;
+    this.abortHooked = false;
     this.offered = false;
     this.pullWaiter = null;
     this.writeWaiter = null;
@@ -45,14 +47,15 @@ export class YamuxStream {
         type: 'bytes',
         start: (c) => void (this.rc = c),
         pull: () => this.pull(),
-        cancel: () => this.cancelRead(),
+        cancel: (reason) => this.cancelRead(reason),
       },
       { highWaterMark: 0 },
     );
     /** @type {WritableStream<Uint8Array>} */
     this.writable = new WritableStream(
       {
-        write: (chunk) => this.write(chunk),
+        start: (c) => void (this.wc = c),
+        write: (chunk, c) => this.write(chunk, c),
         close: () => this.closeWrite(),
         abort: (reason) => this.abortWrite(reason),
       },
@@ -65,22 +68,38 @@ export class YamuxStream {
     return this.released ? 0 : this.e.x.yamux_stream_unsent(this.st);
   }
 
-  /** Resets the stream (RST to the peer): both directions fail with ERESET. */
-  reset() {
+  /**
+   * Resets the stream (RST to the peer): both directions fail with YamuxResetError (`cause`:
+   * `reason`, when given).
+   * @param {unknown} [reason]
+   */
+  reset(reason) {
     if (this.released) return;
     this.e.x.yamux_stream_reset(this.st);
-    this.fail(this.e.error(Codes.ERESET));
+    this.fail(this.e.error(Codes.ERESET, reason));
     this.session.kick();
   }
 
-  /** Half-closes the writing side (as writable.close(), without a writer). */
+  /**
+   * Half-closes the writing side (FIN after the queued data), without taking a writer.
+   * Resolves once the FIN is in the channel; rejects with the stream's error when it failed.
+   * While a writer is held, the FIN follows what that writer has handed over so far, and its
+   * later writes reject with YamuxClosedError (ECLOSED).
+   */
   async close() {
-    const w = this.writable.getWriter();
-    try {
-      await w.close();
-    } finally {
-      w.releaseLock();
+    if (this.failure) throw this.failure;
+    if (this.writeDone) return;
+    if (!this.writable.locked) {
+      const w = this.writable.getWriter();
+      try {
+        await w.close();
+      } finally {
+        w.releaseLock();
+      }
+      return;
     }
+    this.userClosed = true;
+    await this.closeWrite();
   }
 
   /* ---- reading ---- */
@@ -130,7 +149,6 @@ export class YamuxStream {
    * engine's memory, taken when a read is waiting for it (or discarded after a cancel);
    * returns the bytes taken. The pull is settled after the engine call returns. */
   offer(ptr, len) {
-    if (this.discarding) return len;
     if (!this.pullWaiter || this.readDone || this.offered) return 0;
     const req = this.rc.byobRequest;
     let n;
@@ -155,13 +173,18 @@ export class YamuxStream {
     w?.();
   }
 
-  /** @private */
-  cancelRead() {
+  /** @private reader.cancel(): nothing more is wanted. yamux has no "stop sending": unless the
+   * peer already finished writing, the stream is reset so that the peer stops at once. */
+  cancelRead(reason) {
     this.readDone = true;
-    this.discarding = true; // keep the window open: discard what the peer still sends
+    if (this.released) return;
     this.e.discard(this.st);
-    this.session.kick();
-    this.maybeRelease();
+    if (this.e.x.yamux_stream_at_eof(this.st)) {
+      this.session.kick(); // the window update for what was discarded
+      this.maybeRelease();
+      return;
+    }
+    this.reset(reason);
   }
 
   /** @private */
@@ -172,26 +195,61 @@ export class YamuxStream {
 
   /* ---- writing ---- */
 
-  /** @private */
-  async write(chunk) {
-    const data = toBytes(chunk);
-    let off = 0;
-    while (off < data.length) {
-      if (this.released) throw this.failure ?? this.e.error(Codes.ERESET);
-      const n = this.e.write(this.st, off ? data.subarray(off) : data);
-      if (n > 0) {
-        off += n;
-        this.session.kick();
-      } else if (n === Codes.EAGAIN) {
-        await new Promise((resolve) => (this.writeWaiter = resolve));
-      } else if (n < 0) {
-        throw this.session.streamError(n);
+  /** @private the sink's write: any error that ends the writable resets the stream */
+  async write(chunk, c) {
+    try {
+      const data = toBytes(chunk);
+      const signal = c?.signal;
+      let off = 0;
+      while (off < data.length) {
+        if (this.userClosed || (this.writeDone && !this.failure)) throw this.e.error(Codes.ECLOSED);
+        if (this.released) throw this.failure ?? this.e.error(Codes.ERESET);
+        if (signal?.aborted) throw signal.reason;
+        const n = this.e.write(this.st, off ? data.subarray(off) : data);
+        if (n > 0) {
+          off += n;
+          this.session.kick();
+        } else if (n === Codes.EAGAIN) {
+          await this.writable_(signal);
+        } else if (n < 0) {
+          throw this.session.streamError(n);
+        }
       }
+    } catch (e) {
+      // A write that fails here ends the stream for the peer too (RST); when the session
+      // itself ended, the stream ends with the session's error instead (the readable still
+      // delivers what arrived first).
+      if (!this.released && !this.userClosed && !this.session.ended) this.reset(e);
+      throw e;
     }
   }
 
+  /** @private waits until the engine can take more, or `signal` aborts */
+  writable_(signal) {
+    // The signal is the writable's own (one per stream): hook it once, on the first wait.
+    if (signal && !this.abortHooked) {
+      this.abortHooked = true;
+      signal.addEventListener('abort', () => {
+        const w = this.writeWaiter;
+        this.writeWaiter = null;
+        w?.();
+      }, { once: true });
+    }
+    return new Promise((resolve) => (this.writeWaiter = resolve));
+  }
+
   /** @private half-close; resolves once the queued data and the FIN are in the channel */
-  async closeWrite() {
+  closeWrite() {
+    this.closeP ??= this.closeWrite_();
+    return this.closeP;
+  }
+
+  /** @private */
+  async closeWrite_() {
+    if (this.released) {
+      if (this.failure) throw this.failure;
+      return;
+    }
     const x = this.e.x;
     const r = x.yamux_stream_close_write(this.st);
     if (r < 0) throw this.session.streamError(r);
@@ -211,9 +269,9 @@ export class YamuxStream {
     this.maybeRelease();
   }
 
-  /** @private */
-  abortWrite() {
-    this.reset();
+  /** @private writer.abort(reason): reset at once (also reached through the write's signal) */
+  abortWrite(reason) {
+    this.reset(reason);
   }
 
   /* ---- engine events ---- */
@@ -231,7 +289,6 @@ export class YamuxStream {
   /** @private re-tries whatever waits on this stream */
   poke() {
     if (this.released) return;
-    if (this.discarding && this.e.discard(this.st)) this.session.kick();
     if (this.pullWaiter && this.tryRead()) {
       const w = this.pullWaiter;
       this.pullWaiter = null;
@@ -265,6 +322,7 @@ export class YamuxStream {
         this.rc.error(err);
       } catch {}
     }
+    if (!this.writeDone) this.wc?.error(err); // no-op unless the writable is still writable
     this.writeDone = true;
     const waiters = [this.pullWaiter, this.writeWaiter, this.closeWaiter];
     this.pullWaiter = this.writeWaiter = this.closeWaiter = null;
@@ -287,13 +345,31 @@ export class YamuxStream {
   }
 }
 
+function detached(buf) {
+  if (buf.byteLength !== 0) return false;
+  if (typeof buf.detached === 'boolean') return buf.detached;
+  try {
+    new Uint8Array(buf, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function toBytes(chunk) {
-  if (chunk instanceof Uint8Array) return chunk;
-  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  if (chunk instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && chunk instanceof SharedArrayBuffer))
-    return new Uint8Array(chunk);
-  if (typeof chunk === 'string') return new TextEncoder().encode(chunk);
-  throw new TypeError('yamux: a stream chunk must be a Uint8Array, ArrayBuffer(View) or string');
+  let u8;
+  if (chunk instanceof Uint8Array) u8 = chunk;
+  else if (ArrayBuffer.isView(chunk)) u8 = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  else if (chunk instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && chunk instanceof SharedArrayBuffer))
+    u8 = detached(chunk) ? new Uint8Array(0) : new Uint8Array(chunk);
+  else if (typeof chunk === 'string') return new TextEncoder().encode(chunk);
+  else {
+    const got = chunk === null ? 'null' : typeof chunk === 'object' ? chunk.constructor?.name ?? 'object' : typeof chunk;
+    throw new TypeError(`yamux: a stream chunk must be a Uint8Array, ArrayBuffer(View) or string, got ${got}`);
+  }
+  if (u8.length === 0 && (detached(u8.buffer) || (chunk instanceof ArrayBuffer && detached(chunk))))
+    throw new TypeError('yamux: the chunk\'s ArrayBuffer is detached (it was transferred): there is nothing to send');
+  return u8;
 }
 
 export { EV_WRITABLE };

@@ -23,16 +23,20 @@ const isNode = typeof process === 'object' && !!process.versions?.node && typeof
  * @returns {Promise<WorkerHandle>}
  */
 export async function startWorker(url, opts = {}) {
+  if (opts === null || typeof opts !== 'object') throw new TypeError('yamux: startWorker(url, options): options must be an object');
   const { channel, side } = opts;
+  if ((channel === undefined) !== (side === undefined))
+    throw new TypeError('yamux: startWorker: give both options.channel and options.side (the side the worker attaches), or neither');
+  if (side !== undefined && side !== 0 && side !== 1) throw new RangeError(`yamux: startWorker: side must be SIDE_A (0) or SIDE_B (1), got ${String(side)}`);
   const listeners = [];
   let exitResolve;
   const exited = new Promise((r) => (exitResolve = r));
-  let gone = false;
+  let gone = false, terminating = false;
   const onGone = (code) => {
     if (gone) return;
     gone = true;
     if (channel && side !== undefined) markSideGone(channel, side);
-    exitResolve(code);
+    exitResolve(terminating ? -1 : code);
   };
   let w;
   if (isNode) {
@@ -55,12 +59,20 @@ export async function startWorker(url, opts = {}) {
       onGone(1);
     };
   }
+  // A start message naming the supervised channel carries the supervised side, so that the
+  // worker refuses to attach another one (see wasm-worker.js).
+  const annotate = (m) =>
+    channel && m && typeof m === 'object' && m.channel?.buffer === channel.buffer && m.supervisedSide === undefined
+      ? { ...m, supervisedSide: side }
+      : m;
   return {
     worker: w,
-    postMessage: (m, t) => w.postMessage(m, t),
+    side,
+    postMessage: (m, t) => w.postMessage(annotate(m), t),
     onMessage: (fn) => listeners.push(fn),
     exited,
     async terminate() {
+      terminating = !gone;
       await w.terminate();
       onGone(-1);
     },
