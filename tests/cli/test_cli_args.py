@@ -31,6 +31,13 @@ COMMANDS = [
         (["--browser", "--port", "70000"], r"--port: expected a TCP port from 0 to 65535, got '70000'"),
         (["--browser", "--bogus"], r"unknown option --bogus"),
     ]),
+    (["scripts/soak"], [
+        ([], r"MINUTES is missing"),
+        (["0"], r"bad argument '0': give MINUTES \(a positive number\)"),
+        (["abc"], r"bad argument 'abc'"),
+        (["1", "--seed", "x"], r"--seed takes a positive integer, got 'x'"),
+        (["1", "--bogus"], r"bad argument '--bogus'"),
+    ]),
     ([NODE, "web/bin/yamux-wasi.mjs"], [
         ([], r"missing PROGRAM\.wasm"),
         (["--bogus", "x.wasm"], r"unknown option --bogus"),
