@@ -40,13 +40,15 @@ const assetsPlugin = {
     build.onLoad({ filter: /[\\/]web[\\/]src[\\/].*\.js$/ }, async (args) => {
       const text = await fs.promises.readFile(args.path, 'utf8');
       if (!text.includes('import.meta.url')) return undefined;
-      const contents = text.replace(URL_RE, (all, rel) => {
+      // Comment lines (usage examples in a header) are left as they are.
+      const rewrite = (line) => (/^\s*(\/\/|\*|\/\*)/.test(line) ? line : line.replace(URL_RE, (all, rel) => {
         const target = path.resolve(path.dirname(args.path), rel);
         const entry = bySource.get(target);
         if (entry) return `new URL('./${entry}', import.meta.url)`;
         if (path.dirname(target) === path.join(web, 'dist')) return `new URL('./${path.basename(target)}', import.meta.url)`;
         throw new Error(`${path.relative(web, args.path)}: ${all} is neither an entry of web/scripts/bundle.mjs nor a file in dist/`);
-      });
+      }));
+      const contents = text.split('\n').map(rewrite).join('\n');
       return { contents, loader: 'js' };
     });
   },

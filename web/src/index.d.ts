@@ -260,11 +260,19 @@ export declare class WasiError extends Error {
   readonly name: 'WasiError';
 }
 
+/** A compiled WebAssembly.Module (typed here without the DOM library). */
+export interface WasmModuleLike {
+  readonly [Symbol.toStringTag]?: string;
+}
+
+/** A program: its URL, a path (Node.js), its bytes or a compiled module. */
+export type ProgramSource = URL | string | ArrayBuffer | ArrayBufferView | WasmModuleLike;
+
 /** Starts `program` (a WASI preview 1 command: a URL, a path in Node.js, bytes or a compiled
  * module) in a wasm worker bound to a new channel, and the event side's Session on it. Rejects
  * with WasiError when the program cannot start. */
-export declare function startWasi(program: URL | string | BufferSource | WebAssembly.Module, options?: WasiOptions): Promise<WasiProcess>;
+export declare function startWasi(program: ProgramSource, options?: WasiOptions): Promise<WasiProcess>;
 
 /** Reads and compiles a program as startWasi() does. */
-export declare function loadProgram(program: URL | string | BufferSource | WebAssembly.Module): Promise<WebAssembly.Module>;
+export declare function loadProgram(program: ProgramSource): Promise<WasmModuleLike>;
 

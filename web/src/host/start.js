@@ -7,7 +7,8 @@
 //   const code = await proc.exited;           // the exit status
 import { Session } from '../event/session.js';
 import { startWorker } from '../workers/supervise.js';
-import { format, regionSize, SIDE_A, SIDE_B } from '../queue/shmq.js';
+import { regionSize, SIDE_A, SIDE_B } from '../queue/shmq.js';
+import { createBufferChannel } from '../queue/channel.js';
 import { lineSink } from './wasi/stdio.js';
 
 /** URL of the wasm worker script (for bundlers and custom supervision). */
@@ -85,14 +86,11 @@ export async function startWasi(program, options = {}) {
   } = options;
   if (mode !== 'sockets' && mode !== 'raw') throw new TypeError(`startWasi: mode must be 'sockets' or 'raw', not ${JSON.stringify(mode)}`);
   if (!Array.isArray(args)) throw new TypeError('startWasi: args must be an array of strings');
-  const size = regionSize(ringBytes, mtu);
-  if (!size) throw new RangeError(`startWasi: bad ring size ${ringBytes} or MTU ${mtu} (a power of two >= 256, MTU <= ringBytes/2 - 8)`);
+  if (!regionSize(ringBytes, mtu)) throw new RangeError(`startWasi: bad ring size ${ringBytes} or MTU ${mtu} (a power of two >= 256, MTU <= ringBytes/2 - 8)`);
   const module = await loadProgram(program);
   const argv0 = name ?? programName(program);
 
-  const buffer = new SharedArrayBuffer(size);
-  format(buffer, 0, ringBytes, mtu);
-  const channel = { buffer, offset: 0, size, ringBytes, mtu };
+  const channel = createBufferChannel({ ringBytes, mtu }); // its control words tell a dead worker from a clean exit
   const w = await startWorker(wasiWorkerUrl, { channel, side: SIDE_B, name: argv0 });
   const out = options.stdout ?? logLines((l) => console.log(l));
   const err = options.stderr ?? logLines((l) => console.error(l));
@@ -142,12 +140,12 @@ export async function startWasi(program, options = {}) {
 
   let session;
   try {
-    session = await Session.create({ ...sessionOptions, buffer, offset: 0, side: SIDE_A });
+    session = await Session.create({ ...sessionOptions, channel, side: SIDE_A });
   } catch (e) {
     await w.terminate();
     throw e;
   }
-  const where = { buffer, offset: 0, side: SIDE_B };
+  const where = { buffer: channel.buffer, offset: channel.offset, side: SIDE_B };
   w.postMessage({
     module, args: [argv0, ...args.map(String)], env, stdio: 'bytes',
     ...(mode === 'sockets' ? { sockets: { ...where, config: engine, spinUs, lingerMs } } : { queue: { ...where, spinUs } }),

@@ -37,6 +37,20 @@ export function createChannel(options = {}) {
   return { memory, buffer: memory.buffer, offset: CHANNEL_OFFSET, size, ringBytes, mtu, control };
 }
 
+/**
+ * A channel in a plain SharedArrayBuffer, region at offset 0, for a wasm worker that does not
+ * keep the region inside its own memory (the WASI hosts); same control words as createChannel.
+ * @param {{ringBytes?: number, mtu?: number}} [options]
+ */
+export function createBufferChannel({ ringBytes = 1 << 20, mtu = 65536 } = {}) {
+  const size = regionSize(ringBytes, mtu);
+  if (!size)
+    throw new RangeError(`yamux: ringBytes must be a power of two from 256 and mtu at most ringBytes/2 - 8, got ringBytes ${ringBytes}, mtu ${mtu}`);
+  const buffer = new SharedArrayBuffer(size);
+  format(buffer, 0, ringBytes, mtu);
+  return { buffer, offset: 0, size, ringBytes, mtu, control: new SharedArrayBuffer(16) };
+}
+
 function controlWords(channel) {
   return channel?.control instanceof SharedArrayBuffer ? new Int32Array(channel.control, 0, 4) : null;
 }
