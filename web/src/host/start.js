@@ -65,6 +65,19 @@ export async function readProgram(program) {
   }
 }
 
+async function readBytes(program) {
+  const str = String(program);
+  const hasScheme = /^[a-z][a-z0-9+.-]*:/i.test(str) && !/^[a-z]:[\\/]/i.test(str);
+  if (isNode && (!hasScheme || str.startsWith('file:'))) {
+    const fs = await import('node:fs/promises');
+    const { fileURLToPath } = await import('node:url');
+    return new Uint8Array(await fs.readFile(str.startsWith('file:') ? fileURLToPath(str) : str));
+  }
+  const res = await fetch(program);
+  if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
 /** Lines of a byte sink to `log` (the default stdout/stderr). */
 function logLines(log) {
   const s = lineSink(log);
