@@ -136,10 +136,22 @@ test('a raw component without jco installed: a sentence saying what to install',
     const { startWasi: start } = await import(`${dir}/src/host/start.js`);
     const bytes = fs.readFileSync(`${componentDir}/demo/demo.component.wasm`);
     await assert.rejects(start(bytes, { stdout: () => {} }), (e) => e instanceof Error &&
-      /is a WASI 0\.2 component: running it needs @bytecodealliance\/jco-transpile \(npm install/.test(e.message));
+      /: a WASI 0\.2 component: running it needs @bytecodealliance\/jco-transpile \(npm install/.test(e.message));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('regression: a transpiled component in a folder that does not say "type": "module" (Node read it as CommonJS)', { skip }, async (t) => {
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yamux component '));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"name": "an-app", "type": "commonjs"}');
+  fs.cpSync(`${componentDir}/probe`, path.join(dir, 'prog'), { recursive: true, filter: (f) => !f.endsWith('package.json') });
+  const r = await sc.run({ startComponent, url: () => path.join(dir, 'prog', 'probe.component.js') }, 'probe', ['exit', '0']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'exiting 0\n');
 });
 
 /* ---- the host's parts, without a component ---- */

@@ -60,7 +60,7 @@ export async function componentSource(program, what = 'the program') {
   if (program instanceof ArrayBuffer || ArrayBuffer.isView(program)) {
     const layer = wasmLayer(program);
     if (layer !== 1) throw new WasiError(`${what}: not a WASI 0.2 component (${layer === 0 ? 'a core module: startWasi runs it' : 'not WebAssembly'})`);
-    if (!isNode) throw new WasiError(`${transpileAdvice(what)} (in a browser, transpile it ahead of time)`);
+    if (!isNode) throw new WasiError(`${what}: ${transpileAdvice()} (in a browser, transpile it ahead of time)`);
     const b = ArrayBuffer.isView(program) ? new Uint8Array(program.buffer, program.byteOffset, program.byteLength) : new Uint8Array(program);
     return { bytes: b.slice() };
   }

@@ -24,6 +24,31 @@ function base64(bytes) {
 }
 
 /**
+ * Imports the ES module at `url`. jco writes it in a `.js` file, which Node.js reads as
+ * CommonJS unless the nearest package.json says `"type": "module"` ("Unexpected token
+ * 'export'", after a warning); such a file is imported from its text instead (the module
+ * imports nothing: --instantiation async).
+ */
+async function importModule(url) {
+  if (!isNode || url.protocol !== 'file:' || !/\.js$/i.test(url.pathname) || (await moduleScope(url))) return import(url.href);
+  const fs = await import('node:fs/promises');
+  return import(`data:text/javascript;base64,${base64(new Uint8Array(await fs.readFile(url)))}`);
+}
+
+/** Whether Node.js reads the .js file at `url` as an ES module: the nearest package.json. */
+async function moduleScope(url) {
+  const fs = await import('node:fs/promises');
+  for (let dir = new URL('./', url); ; dir = new URL('../', dir)) {
+    try {
+      return JSON.parse(await fs.readFile(new URL('package.json', dir), 'utf8')).type === 'module';
+    } catch (e) {
+      if (e.code !== 'ENOENT') return false;
+    }
+    if (dir.pathname === '/') return false;
+  }
+}
+
+/**
  * Imports a transpiled component and compiles its core modules (once each). `src` is the URL
  * of its ES module (a URL or a string, relative to the current directory in Node.js, to the
  * worker's location in a browser), or {name, files} with the files in memory (the output of
@@ -48,7 +73,7 @@ export async function loadComponent(src) {
   } else {
     const base = new URL(String(src), isNode ? `file://${process.cwd()}/` : self.location.href);
     where = base.href;
-    mod = await import(base.href);
+    mod = await importModule(base);
     const cores = new Map();
     getCore = (path) => {
       if (!cores.has(path)) cores.set(path, compileAt(new URL(path, base)));

@@ -9,25 +9,25 @@
 /** The jco package this path needs (the version web/package.json pins in its devDependencies). */
 export const JCO_TRANSPILE = '@bytecodealliance/jco-transpile';
 
-/** A sentence for a raw component that cannot be transpiled here. */
-export function transpileAdvice(what) {
-  return `${what} is a WASI 0.2 component: running it needs ${JCO_TRANSPILE} (npm install ${JCO_TRANSPILE}@0.15) ` +
+/** What to say of a raw component that cannot be transpiled here (after its name). */
+export function transpileAdvice() {
+  return `a WASI 0.2 component: running it needs ${JCO_TRANSPILE} (npm install ${JCO_TRANSPILE}@0.15) ` +
     'or a module transpiled ahead of time: jco transpile X.wasm --instantiation async -o DIR, then pass DIR/X.js';
 }
 
 /**
  * Transpiles `bytes` (a component) to {name, files, ms}: NAME.js (an ES module with
  * `instantiate(getCore, imports)`) and NAME.core*.wasm, in memory. Throws an Error with a
- * sentence when jco is missing or the bytes are not a valid component.
+ * sentence (for the caller to prefix with the program's name) when jco is missing or the
+ * bytes are not a valid component.
  * @param {Uint8Array} bytes
- * @param {string} [what] how to name the program in messages
  */
-export async function transpileComponent(bytes, what = 'the program') {
+export async function transpileComponent(bytes) {
   let jco;
   try {
     jco = await import(JCO_TRANSPILE);
   } catch (e) {
-    if (e && (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND')) throw new Error(transpileAdvice(what), { cause: e });
+    if (e && (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND')) throw new Error(transpileAdvice(), { cause: e });
     throw e;
   }
   const name = 'component';
@@ -36,7 +36,7 @@ export async function transpileComponent(bytes, what = 'the program') {
   try {
     out = await jco.transpileBytes(bytes, { name, instantiation: 'async', emitTypescriptDeclarations: false });
   } catch (e) {
-    throw new Error(`${what}: jco cannot transpile it: ${String((e && e.message) || e).split('\n')[0]}`, { cause: e });
+    throw new Error(`jco cannot transpile it: ${String((e && e.message) || e).split('\n')[0]}`, { cause: e });
   }
   return { name, files: out.files, ms: performance.now() - t0 };
 }

@@ -64,7 +64,7 @@ async function start(msg) {
     const stdio = acceptStdio(driver);
     let src = msg.component, transpileMs = null;
     if (src && src.bytes) {
-      src = await transpileComponent(src.bytes, msg.name || 'the component');
+      src = await transpileComponent(src.bytes);
       transpileMs = src.ms;
     }
     const loaded = await loadComponent(src);
