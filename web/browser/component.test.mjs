@@ -13,7 +13,7 @@ import { haveComponents, componentDir } from '../test/component-lib.mjs';
 import { sampleWorkers } from '../component/harness/cpu.mjs';
 
 const SCENARIOS = ['demo', 'timers', 'exitCodes', 'eofAfterClose', 'argsEnv', 'echo', 'stdinAfterExit', 'killed',
-  'sockets', 'socketErrors'];
+  'sockets', 'socketErrors', 'viaStartWasi', 'rawInBrowser'];
 const haveSockets = fs.existsSync(`${componentDir}/sockets/sockets.component.js`);
 
 test('Chromium: Go and C components, stdio and sockets over yamux streams', { timeout: 600_000 }, async (t) => {

@@ -234,3 +234,17 @@ export async function socketErrors(env) {
   const lines = r.out.split('\n').filter(Boolean);
   check(JSON.stringify(lines) === JSON.stringify(SOCKET_ERRORS), `errors said:\n${r.out}`);
 }
+
+/** startWasi() given a transpiled component: stdin from the option, stdout and stderr to the
+ * callbacks (all delivered when `exited` resolves), the status as from startComponent. */
+export async function viaStartWasi(env) {
+  const out = [], err = [];
+  const sink = (parts) => (b) => parts.push(dec.decode(b, { stream: true }));
+  const p = await env.startWasi(env.url('probe'), { args: ['echo'], stdin: 'through startWasi', stdout: sink(out), stderr: sink(err) });
+  check((await p.exited) === 0, `startWasi: exit status: ${err.join('')}`);
+  check(out.join('') === 'through startWasi', `startWasi: stdout ${out.join('')}`);
+  check(err.join('') === 'echoed 17\n', `startWasi: stderr ${err.join('')}`);
+  const three = [];
+  const q = await env.startWasi(env.url('probe'), { args: ['exit', '3'], stdout: sink(three), stderr: () => {} });
+  check((await q.exited) === 1 && three.join('') === 'exiting 3\n', `startWasi: exit 3 gave ${three.join('')}`);
+}

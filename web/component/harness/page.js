@@ -4,7 +4,17 @@
 // guest runs in a module worker that blocks in wasi:io/poll (Atomics.wait).
 // Result: window.componentResult = {isolated, result} or {isolated, error}.
 import { startComponent } from '../../src/host/component/embed.js';
+import { startWasi } from '../../src/host/start.js';
 import * as sc from '../../test/component-scenarios.mjs';
+
+/** A raw component in a browser: refused with a sentence (transpile it ahead of time). */
+async function rawInBrowser(env) {
+  const url = new URL('../dist/probe/probe.component.wasm', import.meta.url);
+  const e = await env.startWasi(url, { stdout: () => {} }).then(() => null, (x) => x);
+  sc.check(e && e.name === 'WasiError' && /a WASI 0\.2 component: running it needs .*in a browser, transpile it ahead of time/.test(e.message),
+    `a raw component in a browser: ${e && e.message}`);
+  return e.message;
+}
 
 const SCENARIOS = {
   demo: (env) => sc.demo(env, 2000),
@@ -17,6 +27,8 @@ const SCENARIOS = {
   killed: sc.killed,
   sockets: (env) => sc.sockets(env, 3),
   socketErrors: sc.socketErrors,
+  viaStartWasi: sc.viaStartWasi,
+  rawInBrowser,
 };
 
 const url = (prog) => new URL(`../dist/${prog}/${prog}.component.js`, import.meta.url);
@@ -28,7 +40,7 @@ async function main() {
   const run = SCENARIOS[name];
   if (!run) throw new Error(`no scenario ${name}`);
   log(`running ${name}`);
-  const r = await run({ startComponent, url });
+  const r = await run({ startComponent, startWasi, url });
   // Facts small enough to report (the demo's stats, the echo's time).
   return r && typeof r === 'object' ? JSON.parse(JSON.stringify(r, (k, v) => (k === 'out' && v.length > 500 ? v.slice(0, 500) : v))) : r ?? null;
 }
