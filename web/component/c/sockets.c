@@ -29,16 +29,26 @@ typedef wasi_sockets_tcp_own_input_stream_t input_t;
 typedef wasi_sockets_tcp_own_output_stream_t output_t;
 
 static const char *const CODE_NAMES[] = {
-    "unknown",           "access-denied",
-    "not-supported",     "invalid-argument",
-    "out-of-memory",     "timeout",
-    "concurrency-conflict", "not-in-progress",
-    "would-block",       "invalid-state",
-    "new-socket-limit",  "address-not-bindable",
-    "address-in-use",    "remote-unreachable",
-    "connection-refused", "connection-reset",
-    "connection-aborted", "datagram-too-large",
-    "name-unresolvable", "temporary-resolver-failure",
+    "unknown",
+    "access-denied",
+    "not-supported",
+    "invalid-argument",
+    "out-of-memory",
+    "timeout",
+    "concurrency-conflict",
+    "not-in-progress",
+    "would-block",
+    "invalid-state",
+    "new-socket-limit",
+    "address-not-bindable",
+    "address-in-use",
+    "remote-unreachable",
+    "connection-refused",
+    "connection-reset",
+    "connection-aborted",
+    "datagram-too-large",
+    "name-unresolvable",
+    "temporary-resolver-failure",
     "permanent-resolver-failure",
 };
 
@@ -82,8 +92,8 @@ static wasi_sockets_tcp_ip_socket_address_t ipv4(uint8_t a, uint8_t b, uint8_t c
 static socket_t new_socket(void) {
     socket_t s;
     wasi_sockets_tcp_error_code_t err;
-    if (!wasi_sockets_tcp_create_socket_create_tcp_socket(WASI_SOCKETS_NETWORK_IP_ADDRESS_FAMILY_IPV4,
-                                                          &s, &err))
+    if (!wasi_sockets_tcp_create_socket_create_tcp_socket(
+            WASI_SOCKETS_NETWORK_IP_ADDRESS_FAMILY_IPV4, &s, &err))
         die("create-tcp-socket", err);
     return s;
 }
@@ -122,7 +132,8 @@ static unsigned long long echo_upper(input_t in, output_t out) {
             if (err.tag == WASI_IO_STREAMS_STREAM_ERROR_CLOSED) break;
             die_stream("blocking-read", &err);
         }
-        for (size_t k = 0; k < buf.len; k++) buf.ptr[k] = (uint8_t)toupper(buf.ptr[k]);
+        for (size_t k = 0; k < buf.len; k++)
+            buf.ptr[k] = (uint8_t)toupper(buf.ptr[k]);
         write_all(out, buf.ptr, buf.len);
         total += buf.len;
         sockets_list_u8_free(&buf);
@@ -151,7 +162,8 @@ static int serve(int n) {
     wasi_sockets_tcp_borrow_tcp_socket_t bl = wasi_sockets_tcp_borrow_tcp_socket(l);
     wasi_sockets_tcp_error_code_t err;
     wasi_sockets_tcp_ip_socket_address_t any = ipv4(0, 0, 0, 0, 8080);
-    if (!wasi_sockets_tcp_method_tcp_socket_start_bind(bl, bnet, &any, &err)) die("start-bind", err);
+    if (!wasi_sockets_tcp_method_tcp_socket_start_bind(bl, bnet, &any, &err))
+        die("start-bind", err);
     if (!wasi_sockets_tcp_method_tcp_socket_finish_bind(bl, &err)) die("finish-bind", err);
     if (!wasi_sockets_tcp_method_tcp_socket_start_listen(bl, &err)) die("start-listen", err);
     if (!wasi_sockets_tcp_method_tcp_socket_finish_listen(bl, &err)) die("finish-listen", err);
@@ -221,9 +233,11 @@ static int errors(void) {
     wasi_sockets_tcp_error_code_t err = 0;
     socket_t s = new_socket();
     wasi_sockets_tcp_borrow_tcp_socket_t bs = wasi_sockets_tcp_borrow_tcp_socket(s);
-    expect_fail("listen before bind", wasi_sockets_tcp_method_tcp_socket_start_listen(bs, &err), err);
+    expect_fail("listen before bind", wasi_sockets_tcp_method_tcp_socket_start_listen(bs, &err),
+                err);
     wasi_sockets_tcp_tuple3_own_tcp_socket_own_input_stream_own_output_stream_t c;
-    expect_fail("accept before listen", wasi_sockets_tcp_method_tcp_socket_accept(bs, &c, &err), err);
+    expect_fail("accept before listen", wasi_sockets_tcp_method_tcp_socket_accept(bs, &c, &err),
+                err);
     wasi_sockets_tcp_ip_socket_address_t zero = ipv4(127, 0, 0, 1, 0);
     expect_fail("connect to port 0",
                 wasi_sockets_tcp_method_tcp_socket_start_connect(bs, bnet, &zero, &err), err);
@@ -233,8 +247,8 @@ static int errors(void) {
     v6.val.ipv6.port = 80;
     expect_fail("bind ipv6 address on ipv4 socket",
                 wasi_sockets_tcp_method_tcp_socket_start_bind(bs, bnet, &v6, &err), err);
-    expect_fail("finish-bind without start", wasi_sockets_tcp_method_tcp_socket_finish_bind(bs, &err),
-                err);
+    expect_fail("finish-bind without start",
+                wasi_sockets_tcp_method_tcp_socket_finish_bind(bs, &err), err);
 
     /* A listener, then a second one. */
     wasi_sockets_tcp_ip_socket_address_t any = ipv4(0, 0, 0, 0, 80);
@@ -265,10 +279,10 @@ static int errors(void) {
                 wasi_sockets_ip_name_lookup_resolve_addresses(bnet, &name, &r, &uerr), uerr);
     expect_fail("accept with nothing waiting",
                 wasi_sockets_tcp_method_tcp_socket_accept(bs, &c, &err), err);
-    expect_fail("shutdown of a listener",
-                wasi_sockets_tcp_method_tcp_socket_shutdown(bs, WASI_SOCKETS_TCP_SHUTDOWN_TYPE_BOTH,
-                                                            &err),
-                err);
+    expect_fail(
+        "shutdown of a listener",
+        wasi_sockets_tcp_method_tcp_socket_shutdown(bs, WASI_SOCKETS_TCP_SHUTDOWN_TYPE_BOTH, &err),
+        err);
     wasi_sockets_tcp_tcp_socket_drop_own(t);
     wasi_sockets_tcp_tcp_socket_drop_own(s);
     wasi_sockets_network_network_drop_own(net);
