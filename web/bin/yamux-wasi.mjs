@@ -4,25 +4,33 @@
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { startWasi, WasiError } from '../src/host/start.js';
+import { wasmLayer, isModuleUrl } from '../src/host/component/embed.js';
 import { parseCommandLine } from '../src/cli/args.js';
 
 const USAGE = `usage: yamux-wasi [--listen HOST:PORT] [--dial-to HOST:PORT] PROGRAM.wasm [ARGS...]
 
 Runs PROGRAM.wasm, a WASI preview 1 command (Go GOOS=wasip1, C on wasi-libc, ...), in a
-wasm worker whose sockets are yamux streams to this process, and connects them to TCP:
+wasm worker whose sockets are yamux streams to this process, and connects them to TCP.
+PROGRAM may also be a WASI 0.2 command component: its .wasm (transpiled at start with
+@bytecodealliance/jco-transpile, an optional dependency: npm install it) or the ES module
+\`jco transpile X.wasm --instantiation async\` wrote (X.js); its TCP sockets listen and
+connect on the same streams, and this command's standard input is its stdin.
 
   --listen HOST:PORT    accept TCP connections on HOST:PORT; each one becomes a stream the
                         program accepts on descriptor 3 (Go: net.FileListener(os.NewFile(3,
                         "yamux")), C: accept(3, ...)). Prints "listening HOST:PORT" on
                         standard error once it accepts (the real port when PORT is 0).
   --dial-to HOST:PORT   connect every stream the program opens (yamuxnet.Dial in Go,
-                        yamux_wasi_dial() in C) to the TCP address HOST:PORT.
+                        yamux_wasi_dial() in C, a component's tcp connect, whatever
+                        its address) to the TCP address HOST:PORT.
   -h, --help            print this text.
 
 Bytes flow both ways with half-close (a TCP FIN is a yamux FIN, and back); a reset on
 either side resets the other. ARGS are the program's arguments; its standard output and
-error pass through and its exit status is this command's.
+error pass through and its exit status is this command's (a component adapted from a
+preview 1 program exits with 0 or 1). A core module reads end of file on standard input.
 Exit status 2: bad arguments. 1: the program could not start (missing or invalid module,
 --listen address unavailable, --dial-to unreachable) or failed (a trap).
 `;
@@ -49,6 +57,18 @@ export const cliSpec = {
 function parseArgs(argv) {
   const o = parseCommandLine(cliSpec, argv);
   return { listen: o.listen ?? null, dialTo: o.dialTo ?? null, program: o._[0], args: o._.slice(1) };
+}
+
+/** Whether the file is a WASI 0.2 component (its header's layer byte) or a transpiled one. */
+function isComponent(file) {
+  if (isModuleUrl(file)) return true;
+  const head = Buffer.alloc(8);
+  const fd = fs.openSync(file, 'r');
+  try {
+    return fs.readSync(fd, head, 0, 8, 0) === 8 && wasmLayer(head) === 1;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 const fmt = ({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
@@ -124,6 +144,8 @@ async function main() {
       args: o.args,
       stdout: (b) => process.stdout.write(b),
       stderr: (b) => process.stderr.write(b),
+      // A component's stdin is a stream: this command's standard input.
+      ...(isComponent(o.program) ? { stdin: Readable.toWeb(process.stdin) } : {}),
     });
   } catch (e) {
     fatal(e instanceof WasiError ? e.message : String(e?.message || e));

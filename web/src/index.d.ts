@@ -187,24 +187,54 @@ export declare const wasmWorkerUrl: URL;
 /** The WASI worker script: runs a WASI preview 1 program with the channel as descriptor 3. */
 export declare const wasiWorkerUrl: URL;
 
-/** A WASI 0.2 command component running in a worker (docs/component.md). */
+/** A WASI 0.2 command component running in a worker (docs/component.md). Its stdio are the
+ * first three yamux streams of `session` (ids 1, 3, 5); streams opened after them reach the
+ * program's wasi:sockets/tcp listener, session.accept() receives the streams it connects. */
 export interface ComponentHandle {
-  stdin: WritableStream<Uint8Array>;
+  /** The program's standard input; close() is end of file. */
+  stdin: WritableStream<Uint8Array | ArrayBuffer | ArrayBufferView | string>;
   stdout: ReadableStream<Uint8Array>;
   stderr: ReadableStream<Uint8Array>;
-  /** The exit status (0 or 1 through the preview 1 adapter); rejects on a trap or a dead worker. */
+  /** The event side of its yamux session. */
+  readonly session: Session;
+  /** The exit status (0 or 1 through the preview 1 adapter); -1 after terminate(); rejects
+   * with WasiError on a trap or a dead worker. */
   readonly exited: Promise<number>;
-  /** Host counters once the program ended (polls, sleeps, waits, ms), or null. */
-  readonly stats: Promise<object | null>;
+  /** Host counters once the program ended (ms, cpuMs in Node, polls, sleeps, waits, driver,
+   * transpileMs), or null. */
+  readonly stats: Promise<Record<string, unknown> | null>;
+  readonly channel: { buffer: SharedArrayBuffer; offset: number; size: number; ringBytes: number; mtu: number };
+  readonly worker: WorkerLike;
+  /** Stops the program at once: its worker is terminated, its streams and the session fail. */
   terminate(): Promise<void>;
 }
 
-/** Starts a jco-transpiled command component (URL of its ES module, from `jco transpile
- * --instantiation async`) in a worker; its stdio as WHATWG streams. */
-export declare function startComponent(
-  component: URL | string,
-  opts?: { args?: string[]; env?: Record<string, string>; ringBytes?: number; name?: string; workerUrl?: URL | string },
-): Promise<ComponentHandle>;
+/** Options of startComponent(). */
+export interface ComponentOptions {
+  /** The program's arguments, args[0] its name (default ['main']). */
+  args?: string[];
+  env?: Record<string, string>;
+  /** Its name in messages (default args[0]). */
+  name?: string;
+  /** The event side's Session options (buffer, offset and side are set here). */
+  session?: Omit<SessionOptions, 'buffer' | 'offset' | 'side'>;
+  /** The worker's engine; default: auto-tuned windows up to 16 MiB, frames of one packet. */
+  engine?: EngineConfig;
+  /** Ring bytes per direction (a power of two, default 1 MiB) and largest packet (64 KiB). */
+  ringBytes?: number;
+  mtu?: number;
+  /** The most the worker polls the ring before sleeping, adaptive (default 20; 0: never). */
+  spinUs?: number;
+  /** At exit, how long unsent output may take to drain (default 5000). */
+  lingerMs?: number;
+  workerUrl?: URL | string;
+}
+
+/** Starts a WASI 0.2 command component in a worker: `component` is the URL (or Node.js path) of
+ * the ES module `jco transpile X.wasm --instantiation async` wrote, or in Node.js the component
+ * itself (bytes, or the path or URL of its .wasm), transpiled at load time with the optional
+ * peer dependency @bytecodealliance/jco-transpile. Resolves once it is instantiated. */
+export declare function startComponent(component: URL | string | ArrayBuffer | ArrayBufferView, opts?: ComponentOptions): Promise<ComponentHandle>;
 
 /** The component worker script (startComponent's default). */
 export declare const componentWorkerUrl: URL;
@@ -236,6 +266,10 @@ export interface WasiOptions {
   spinUs?: number;
   /** At exit, how long the program's unsent stream data may take to drain (default 5000). */
   lingerMs?: number;
+  /** A component's standard input, closed (end of file) after it: a ReadableStream, bytes or a
+   * string; default: end of file at once. (A core module reads end of file on descriptor 0:
+   * giving stdin for one is a TypeError.) */
+  stdin?: ReadableStream<Uint8Array> | ArrayBuffer | ArrayBufferView | string;
 }
 
 /** A running WASI program. */
@@ -269,8 +303,11 @@ export interface WasmModuleLike {
 export type ProgramSource = URL | string | ArrayBuffer | ArrayBufferView | WasmModuleLike;
 
 /** Starts `program` (a WASI preview 1 command: a URL, a path in Node.js, bytes or a compiled
- * module) in a wasm worker bound to a new channel, and the event side's Session on it. Rejects
- * with WasiError when the program cannot start. */
+ * module; or a WASI 0.2 command component: told apart by the header's layer byte, a .js/.mjs
+ * URL being a transpiled one, see startComponent) in a wasm worker bound to a new channel, and
+ * the event side's Session on it. A component's stdout and stderr go to the same callbacks,
+ * and `exited` resolves once both were delivered. Rejects with WasiError when the program
+ * cannot start. */
 export declare function startWasi(program: ProgramSource, options?: WasiOptions): Promise<WasiProcess>;
 
 /** Reads and compiles a program as startWasi() does. */

@@ -12,9 +12,10 @@ export function componentUrl(prog) {
   return pathToFileURL(path.join(componentDir, prog, `${prog}.component.js`));
 }
 
-/** Whether web/component/build.sh has run. */
+/** Whether web/component/build.sh (the guests) and web/build.sh (the engine) have run. */
 export function haveComponents() {
-  return ['demo', 'probe', 'probe-unpatched'].every((p) => fs.existsSync(fileURLToPath(componentUrl(p))));
+  return fs.existsSync(path.join(webDir, 'dist', 'yamux_event.wasm.js')) &&
+    ['demo', 'probe', 'probe-unpatched'].every((p) => fs.existsSync(fileURLToPath(componentUrl(p))));
 }
 
 /** All of a ReadableStream<Uint8Array> as text. */

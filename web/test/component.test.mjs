@@ -1,198 +1,178 @@
-// WASI 0.2 components in a wasm worker (issue 14, phase 1): Go (GOOS=wasip1) programs made
-// command components by jco, run by this project's host (web/src/host/component) in Node
-// worker_threads, stdio carried by shared-memory pipes with doorbells. Needs
-// web/component/build.sh (skipped otherwise).
+// WASI 0.2 components in a wasm worker (issue 14): Go (GOOS=wasip1) programs made command
+// components by jco, and a C component importing wasi:sockets, run by this project's host
+// (web/src/host/component) in Node worker_threads, their stdio and sockets carried as yamux
+// streams over the shared-memory queue (issue 12's engine driver in the worker, the event
+// side's Session here). The scenarios are web/test/component-scenarios.mjs (the Chromium page
+// runs the same). Needs web/build.sh and web/component/build.sh (skipped otherwise).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { startComponent } from '../src/host/component/embed.js';
+import { startWasi, WasiError } from '../src/host/start.js';
 import { createHost } from '../src/host/component/host.js';
-import { createStdio, attachStdio } from '../src/host/component/pipe.js';
-import { AsyncBackend } from '../src/host/component/backend.js';
-import { SE } from '../src/host/component/byte-stream.js';
+import { Poller } from '../src/host/component/poll.js';
+import { SE } from '../src/host/streams/stream.js';
 import { patchGoModule, RESERVED } from '../component/go-adapter-memory.mjs';
-import { componentUrl, haveComponents, componentDir, text } from './component-lib.mjs';
+import { componentUrl, haveComponents, componentDir, webDir } from './component-lib.mjs';
+import * as sc from './component-scenarios.mjs';
 
-const skip = haveComponents() ? false : 'web/component/build.sh has not run';
-const enc = new TextEncoder();
+const skip = haveComponents() ? false : 'web/build.sh or web/component/build.sh has not run';
+const env = { startComponent, startWasi, url: componentUrl };
+const haveSockets = fs.existsSync(new URL(componentUrl('sockets')));
+const skipSockets = skip || (haveSockets ? false : 'the sockets component was not built (clang for wasm32-wasi missing)');
 
-async function run(prog, args, { stdin, env } = {}) {
-  const c = await startComponent(componentUrl(prog), { args: [prog, ...args], env });
-  const w = c.stdin.getWriter();
-  const feeding = (async () => {
-    if (stdin) await w.write(typeof stdin === 'string' ? enc.encode(stdin) : stdin);
-    await w.close();
-  })();
-  const [out, err] = await Promise.all([text(c.stdout), text(c.stderr)]);
-  await feeding;
-  return { code: await c.exited, out, err, stats: await c.stats };
+/** One run of the stock preview2-shim (jco's sync mode) in a worker: {cpuMs, lines}. */
+function stockRun(sleepMs) {
+  const w = new Worker(new URL('../component/harness/cpu-worker.js', import.meta.url));
+  return new Promise((resolve, reject) => {
+    w.once('message', (m) => {
+      w.terminate();
+      if (m.error || m.code !== 0) reject(new Error(`stock shim: ${m.error || 'exit ' + m.code}`));
+      else resolve({ cpuMs: m.cpuNs / 1e6, lines: m.lines });
+    });
+    w.once('error', reject);
+    w.postMessage({ component: componentUrl('demo').href, host: 'stock', args: ['demo', String(sleepMs)] });
+  });
 }
 
-test('the seed demo: time.Sleep blocks the worker in Atomics.wait, output reaches stdout', { skip }, async () => {
-  const r = await run('demo', ['300']);
-  assert.equal(r.code, 0, r.err);
-  const lines = r.out.trim().split('\n');
-  assert.equal(lines[0], 'hello from Go, a WASI 0.2 component');
-  assert.equal(lines[1], 'sleeping 300 ms');
-  const woke = /^woke after (\d+) ms$/.exec(lines[2]);
-  assert.ok(woke && Number(woke[1]) >= 300, lines[2]);
-  // One sleep: the host slept in the backend a handful of times, it did not spin.
-  assert.ok(r.stats.waits >= 1 && r.stats.waits <= 4, JSON.stringify(r.stats));
+test('the seed demo: a 2 s time.Sleep blocks the worker in Atomics.wait; its CPU beside the stock shim', { skip, timeout: 120_000 }, async (t) => {
+  const slept = await sc.demo(env, 2000);
+  const idle = await sc.demo(env, 0);
+  const stockSlept = await stockRun(2000);
+  const stockIdle = await stockRun(0);
+  assert.ok(stockSlept.lines.some((l) => /^woke after \d+ ms$/.test(l)), stockSlept.lines.join('\n'));
+  // Reported, not asserted (timing never goes into a test): bench/bench_component.mjs
+  // measures it with repeats.
+  const ours = slept.stats.cpuMs - idle.stats.cpuMs, stock = stockSlept.cpuMs - stockIdle.cpuMs;
+  t.diagnostic(`worker CPU for the 2 s sleep: this host ${ours.toFixed(1)} ms (${slept.stats.waits} waits), ` +
+    `stock shim ${stock.toFixed(0)} ms; whole runs ${slept.stats.cpuMs.toFixed(1)} / ${stockSlept.cpuMs.toFixed(0)} ms`);
 });
 
 test('goroutines with timers wake in order while a ticker runs', { skip }, async () => {
-  const r = await run('probe', ['timers']);
-  assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^order 100ms 200ms 300ms$/m);
-  const ticks = Number(/^ticks (\d+)/m.exec(r.out)[1]);
-  assert.ok(ticks >= 1, r.out);
-  assert.ok(r.stats.waits >= 3, JSON.stringify(r.stats));
+  await sc.timers(env);
 });
 
 test('regression: without the adapter memory fix, Go and the adapter share pages (a ticker traps)', { skip }, async () => {
-  await assert.rejects(run('probe-unpatched', ['timers']), /unreachable|Cannot read|RuntimeError/);
+  await assert.rejects(sc.run(env, 'probe-unpatched', ['timers']), /unreachable|Cannot read|RuntimeError/);
 });
 
-test('stdin to stdout: 64 MiB echoed, verified byte for byte', { skip, timeout: 300_000 }, async () => {
-  const total = 64 << 20, chunk = 1 << 20;
-  const c = await startComponent(componentUrl('probe'), { args: ['probe', 'echo'], ringBytes: 1 << 18 });
-  const pattern = (i) => (i * 2654435761) >>> 24; // a byte per position, not periodic at 2^k
-  const block = (off) => Uint8Array.from({ length: chunk }, (_, k) => pattern(off + k));
-  const feeding = (async () => {
-    const w = c.stdin.getWriter();
-    for (let off = 0; off < total; off += chunk) await w.write(block(off));
-    await w.close();
-  })();
-  let got = 0, bad = -1;
-  for await (const ch of c.stdout) {
-    for (let k = 0; k < ch.length && bad < 0; k++) if (ch[k] !== pattern(got + k)) bad = got + k;
-    got += ch.length;
-  }
-  await feeding;
-  assert.equal(bad, -1, `first wrong byte at ${bad}`);
-  assert.equal(got, total);
-  assert.equal(await c.exited, 0);
-  assert.equal((await text(c.stderr)).trim(), `echoed ${total}`);
+test('stdin to stdout over yamux streams: 64 MiB echoed, verified byte for byte', { skip, timeout: 300_000 }, async (t) => {
+  const r = await sc.echo(env, 64 << 20);
+  t.diagnostic(`64 MiB echoed in ${r.seconds.toFixed(2)} s`);
 });
 
 test('exit codes: 0, and a non-zero status arrives as 1 (the adapter maps proc_exit(n) to err)', { skip }, async () => {
-  const ok = await run('probe', ['exit', '0']);
-  assert.equal(ok.code, 0);
-  assert.equal(ok.out, 'exiting 0\n');
-  const three = await run('probe', ['exit', '3']);
-  assert.equal(three.out, 'exiting 3\n');
-  assert.equal(three.code, 1);
-  const usage = await run('probe', []);
-  assert.equal(usage.code, 1);
-  assert.match(usage.err, /usage: probe/);
+  await sc.exitCodes(env);
 });
 
 test('stdin closed by the embedder: the guest reads end of file, twice, no hang', { skip }, async () => {
-  const some = await run('probe', ['eof'], { stdin: 'hello\nworld' });
-  assert.equal(some.code, 0);
-  assert.equal(some.out, 'read 11 bytes "hello\\nworld" err=<nil>\nagain 0 eof=true\n');
-  const none = await run('probe', ['eof']);
-  assert.equal(none.out, 'read 0 bytes "" err=<nil>\nagain 0 eof=true\n');
+  await sc.eofAfterClose(env);
 });
 
 test('arguments and environment reach the guest', { skip }, async () => {
-  const r = await run('probe', ['env', 'a b', 'c'], { env: { PROBE_ONE: '1', PROBE_TWO: 'x=y', OTHER: 'no' } });
-  assert.equal(r.out, 'args probe env a b c\nenv PROBE_ONE=1 PROBE_TWO=x=y\n');
+  await sc.argsEnv(env);
 });
 
-test('writing stdin of a program that ended fails with a clear error, and nothing hangs', { skip }, async () => {
-  const c = await startComponent(componentUrl('probe'), { args: ['probe', 'exit', '0'] });
-  assert.equal(await c.exited, 0);
-  await text(c.stdout);
-  const w = c.stdin.getWriter();
-  await assert.rejects(w.write(new Uint8Array(1 << 20)), /stdin is closed/);
+test('writing stdin of a program that ended fails with an error, and nothing hangs', { skip }, async () => {
+  await sc.stdinAfterExit(env);
 });
 
-test('a worker that dies ends the streams and rejects exited', { skip }, async () => {
-  const c = await startComponent(componentUrl('demo'), { args: ['demo', '60000'] });
-  const reader = c.stdout.getReader();
-  const first = await reader.read(); // the program runs
-  assert.ok(first.value.length > 0);
-  await c.terminate();
-  await assert.rejects(c.exited, /worker ended/);
-  for (;;) {
-    const { done } = await reader.read();
-    if (done) break;
+test('a killed worker: exited is -1, stdout and the session fail instead of hanging', { skip }, async () => {
+  await sc.killed(env);
+});
+
+test('wasi:sockets/tcp: a C component listens (streams this side opens) and connects (session.accept)', { skip: skipSockets, timeout: 120_000 }, async () => {
+  await sc.sockets(env, 3);
+});
+
+test('wasi:sockets/tcp: refused calls answer their error-code, none traps', { skip: skipSockets }, async () => {
+  await sc.socketErrors(env);
+});
+
+/* ---- startWasi and the CLI take a component as well as a core module ---- */
+
+function collector() { // a stdout callback of startWasi
+  const parts = [];
+  const dec = new TextDecoder();
+  const f = (b) => parts.push(dec.decode(b, { stream: true }));
+  f.text = () => parts.join('');
+  return f;
+}
+
+test('startWasi: a transpiled component (its .js) runs, stdin, stdout and the exit status as for a core module', { skip }, async () => {
+  await sc.viaStartWasi(env);
+});
+
+test('startWasi: a raw component (its bytes) is transpiled at load time with jco, in the worker', { skip, timeout: 120_000 }, async (t) => {
+  const bytes = fs.readFileSync(`${componentDir}/demo/demo.component.wasm`);
+  const out = collector();
+  const proc = await startWasi(bytes, { name: 'demo', args: ['0'], stdout: out, stderr: out });
+  assert.equal(await proc.exited, 0);
+  assert.match(out.text(), /^hello from Go, a WASI 0\.2 component\nsleeping 0 ms\nwoke after \d+ ms\n$/);
+  assert.ok(proc.stats.transpileMs > 0);
+  t.diagnostic(`transpiled in ${proc.stats.transpileMs.toFixed(0)} ms`);
+  // Not a component, not a module: one sentence.
+  await assert.rejects(startWasi(new Uint8Array([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0, 1, 2, 3])), (e) => e instanceof WasiError && /jco cannot transpile it/.test(e.message));
+  await assert.rejects(startComponent(fs.readFileSync(`${componentDir}/demo/demo.wasm`)), /a core module, not a WASI 0\.2 component/);
+});
+
+test('a raw component without jco installed: a sentence saying what to install', { skip, timeout: 60_000 }, async () => {
+  // A copy of the package's sources outside web/, where no node_modules can be found.
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yamux no jco '));
+  try {
+    fs.cpSync(`${webDir}/src`, `${dir}/src`, { recursive: true });
+    fs.cpSync(`${webDir}/dist`, `${dir}/dist`, { recursive: true });
+    fs.writeFileSync(`${dir}/package.json`, '{"type": "module"}');
+    const { startWasi: start } = await import(`${dir}/src/host/start.js`);
+    const bytes = fs.readFileSync(`${componentDir}/demo/demo.component.wasm`);
+    await assert.rejects(start(bytes, { stdout: () => {} }), (e) => e instanceof Error &&
+      /: a WASI 0\.2 component: running it needs @bytecodealliance\/jco-transpile \(npm install/.test(e.message));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('regression: a transpiled component in a folder that does not say "type": "module" (Node read it as CommonJS)', { skip }, async (t) => {
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yamux component '));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"name": "an-app", "type": "commonjs"}');
+  fs.cpSync(`${componentDir}/probe`, path.join(dir, 'prog'), { recursive: true, filter: (f) => !f.endsWith('package.json') });
+  const r = await sc.run({ startComponent, url: () => path.join(dir, 'prog', 'probe.component.js') }, 'probe', ['exit', '0']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'exiting 0\n');
 });
 
 /* ---- the host's parts, without a component ---- */
 
-test('pipe: wraps around, keeps order, end of stream after the last byte, SE.PIPE once the reader left', () => {
-  const d = createStdio({ ringBytes: 64 });
-  const h = attachStdio(d, 'host'), e = attachStdio(d, 'embedder');
-  let sent = 0, recv = 0;
-  const buf = new Uint8Array(50);
-  for (let round = 0; round < 20; round++) {
-    const out = Uint8Array.from({ length: 50 }, (_, k) => (sent + k) & 0xff);
-    const n = e.stdin.write([out.subarray(0, 30), out.subarray(30)]);
-    assert.ok(n > 0 && n <= 50);
-    sent += n;
-    const r = h.stdin.read([buf.subarray(0, 7), buf.subarray(7)]);
-    for (let k = 0; k < r; k++) assert.equal(buf[k], (recv + k) & 0xff);
-    recv += r;
-  }
-  e.stdin.close();
-  for (let r; (r = h.stdin.read([buf])) > 0; ) recv += r;
-  assert.equal(recv, sent);
-  assert.equal(h.stdin.read([buf]), 0);
-  e.stdout.close();
-  assert.equal(h.stdout.write([new Uint8Array(1)]), SE.PIPE);
-  assert.equal(h.stdin.read([buf]), 0, 'end of stream stays end of stream');
-});
-
-test('poll with an asynchronous backend: returns a Promise that settles when stdin gets data', async () => {
-  const d = createStdio();
-  const h = attachStdio(d, 'host'), e = attachStdio(d, 'embedder');
-  const { imports } = createHost({ stdin: h.stdin, stdout: h.stdout, stderr: h.stderr, bell: h.bell, backend: new AsyncBackend() });
-  const stdin = imports['wasi:cli/stdin'].getStdin();
-  const p = imports['wasi:io/poll'].poll([stdin.subscribe(), imports['wasi:clocks/monotonic-clock'].subscribeDuration(60_000_000_000n)]);
-  assert.ok(p instanceof Promise);
-  setImmediate(() => e.stdin.write([enc.encode('x')]));
-  assert.deepEqual([...(await p)], [0]);
-  assert.deepEqual([...stdin.read(10n)], [120]);
-});
-
-test('poll across workers: a worker blocked in poll wakes when the other side writes', async () => {
-  const d = createStdio();
-  const src = `
-    import { workerData, parentPort } from 'node:worker_threads';
-    const { createHost } = await import(${JSON.stringify(new URL('../src/host/component/host.js', import.meta.url).href)});
-    const { attachStdio } = await import(${JSON.stringify(new URL('../src/host/component/pipe.js', import.meta.url).href)});
-    const h = attachStdio(workerData, 'host');
-    const { imports, poller } = createHost({ stdin: h.stdin, stdout: h.stdout, stderr: h.stderr, bell: h.bell });
-    const stdin = imports['wasi:cli/stdin'].getStdin();
-    parentPort.postMessage('polling');
-    const got = stdin.blockingRead(100n);
-    parentPort.postMessage({ got: new TextDecoder().decode(got), stats: poller.stats });`;
-  const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(src)}`), { workerData: d });
-  const msgs = [];
-  const done = new Promise((res) => w.on('message', (m) => (msgs.push(m), typeof m === 'object' && res(m))));
-  await new Promise((res) => w.once('message', res)); // 'polling'
-  const e = attachStdio(d, 'embedder');
-  // Write once the worker announced its sleep (it has looked at stdin and found nothing).
-  while (!e.hostBell.armed()) await new Promise((res) => setImmediate(res));
-  e.stdin.write([enc.encode('wake up')]);
-  const m = await done;
-  await w.terminate();
-  assert.equal(m.got, 'wake up');
-  assert.equal(m.stats.polls, 1);
-  // It slept once, unless the bytes came between its arming and its look at stdin.
-  assert.ok(m.stats.sleeps <= 1, JSON.stringify(m.stats));
+test('poll with an asynchronous wait: returns a Promise that settles once a look finds the pollable ready', async () => {
+  let ready = false, waits = 0;
+  const io = {
+    pump() {},
+    wait: () => new Promise((res) => setImmediate(() => ((ready = ++waits >= 2), res()))),
+  };
+  const poller = new Poller(io);
+  const { imports } = createHost({ io, stdin: null, stdout: null, stderr: null });
+  const { Pollable } = imports['wasi:io/poll'];
+  const p = new Pollable(poller, { ready: () => ready });
+  const clock = imports['wasi:clocks/monotonic-clock'].subscribeDuration(60_000_000_000n);
+  const r = poller.poll([clock, p]);
+  assert.ok(r instanceof Promise);
+  assert.deepEqual([...(await r)], [1]);
+  assert.equal(waits, 2);
 });
 
 test('unsupported interfaces answer with their error instead of trapping', () => {
-  const d = createStdio();
-  const h = attachStdio(d, 'host');
-  const { imports } = createHost({ stdin: h.stdin, stdout: h.stdout, stderr: h.stderr, bell: h.bell });
+  const io = { pump() {}, wait() {} };
+  const { imports } = createHost({ io, stdin: null, stdout: null, stderr: null });
   assert.throws(() => imports['wasi:sockets/tcp-create-socket@0.2.3'].createTcpSocket('ipv4'), (e) => e === 'not-supported');
+  assert.throws(() => imports['wasi:sockets/udp-create-socket'].createUdpSocket('ipv4'), (e) => e === 'not-supported');
   assert.deepEqual(imports['wasi:filesystem/preopens'].getDirectories(), []);
+  assert.equal(imports['wasi:filesystem/types'].filesystemErrorCode({ code: SE.PIPE }), 'pipe');
   assert.throws(() => imports['wasi:http/outgoing-handler@0.2.0'].handle(), /wasi:http\/outgoing-handler#handle: not provided by this host/);
   assert.throws(() => imports['wasi:random/random'].getRandomBytes(1n << 40n), /at most/);
   assert.equal(imports['wasi:random/random'].getRandomBytes(32n).length, 32);

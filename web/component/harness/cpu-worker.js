@@ -1,14 +1,12 @@
-// The worker of bench/bench_component.mjs: runs a command component, once per message,
-// with this project's host (`host: 'ours'`: wasi:io/poll blocks in Atomics.wait) or with
-// the stock @bytecodealliance/preview2-shim browser shim (`host: 'stock'`: jco's sync mode,
-// its poll cannot block). Between runs it waits for the next message, so that the harness
-// can read this thread's CPU time from outside (Chromium) between runs, with the modules
-// compiled once. In Node it also reads its own (/proc/thread-self/schedstat: ns on CPU).
-//   message: {component: URL, host: 'ours'|'stock', args: string[]}
+// The stock shim's side of bench/bench_component.mjs and of the demo test: runs a command
+// component once per message with the stock @bytecodealliance/preview2-shim browser shim
+// (jco's sync mode: its poll cannot block, so a sleeping guest spins). This project's host
+// runs through startComponent() instead (its own worker). Between runs it waits for the next
+// message, so that the harness can read this thread's CPU time from outside (Chromium); in
+// Node it reads its own (/proc/thread-self/schedstat: ns on CPU).
+//   message: {component: URL, args: string[]}
 //   posts {type: 'done', code, lines: [stdout lines], cpuNs (Node only), error?}
-import { createHost } from '../../src/host/component/host.js';
-import { createStdio, attachStdio } from '../../src/host/component/pipe.js';
-import { loadComponent, runCommand } from '../../src/host/component/run.js';
+import { loadComponent } from '../../src/host/component/run.js';
 
 const isNode = typeof process === 'object' && !!process.versions?.node;
 let post;
@@ -59,32 +57,21 @@ async function stockImports(args, onLine) {
   return imports;
 }
 
-async function start({ component, host, args }) {
+async function start({ component, args }) {
   const lines = [];
   let code = null, error = null;
   const t0 = await threadCpuNs();
   try {
     if (!loads.has(component)) loads.set(component, loadComponent(component));
     const loaded = await loads.get(component);
-    if (host === 'ours') {
-      const stdio = attachStdio(createStdio(), 'host');
-      stdio.stdin.close();
-      const { imports } = createHost({ args, stdin: stdio.stdin, stdout: stdio.stdout, stderr: stdio.stderr, bell: stdio.bell });
-      code = await runCommand(loaded, imports);
-      const out = attachStdio({ buffer: stdio.stdout.i32.buffer, ringBytes: stdio.stdout.cap }, 'embedder').stdout;
-      const buf = new Uint8Array(stdio.stdout.cap);
-      const n = out.read([buf]);
-      lines.push(...new TextDecoder().decode(buf.subarray(0, Math.max(n, 0))).split('\n').filter(Boolean));
-    } else {
-      const imports = await stockImports(args, (l) => lines.push(l));
-      const root = await loaded.instantiate(imports);
-      try {
-        root.run.run();
-        code = 0;
-      } catch (e) {
-        if (!e || !e.exitError) throw e;
-        code = e.code;
-      }
+    const imports = await stockImports(args, (l) => lines.push(l));
+    const root = await loaded.instantiate(imports);
+    try {
+      root.run.run();
+      code = 0;
+    } catch (e) {
+      if (!e || !e.exitError) throw e;
+      code = e.code;
     }
   } catch (e) {
     error = String((e && e.stack) || e);

@@ -1,65 +1,57 @@
-// The page of web/browser/component.test.mjs: the embedder of the component guests (its
-// event loop never blocks: the stdio pump waits with Atomics.waitAsync) while each guest
-// runs in a module worker that blocks in wasi:io/poll. Each scenario's facts go into
-// window.componentResult for the test to check.
+// The page of web/browser/component.test.mjs: runs the scenario named in the query string
+// (web/test/component-scenarios.mjs) with startComponent(). This page's main thread is the
+// embedder and the event side of the yamux session (Atomics.waitAsync, never blocks); the
+// guest runs in a module worker that blocks in wasi:io/poll (Atomics.wait).
+// Result: window.componentResult = {isolated, result} or {isolated, error}.
 import { startComponent } from '../../src/host/component/embed.js';
+import { startWasi } from '../../src/host/start.js';
+import * as sc from '../../test/component-scenarios.mjs';
 
-const log = (s) => (document.getElementById('log').textContent += s + '\n');
+/** A raw component in a browser: refused with a sentence (transpile it ahead of time). */
+async function rawInBrowser(env) {
+  const url = new URL('../dist/probe/probe.component.wasm', import.meta.url);
+  const e = await env.startWasi(url, { stdout: () => {} }).then(() => null, (x) => x);
+  sc.check(e && e.name === 'WasiError' && /a WASI 0\.2 component: running it needs .*in a browser, transpile it ahead of time/.test(e.message),
+    `a raw component in a browser: ${e && e.message}`);
+  return e.message;
+}
+
+const SCENARIOS = {
+  demo: (env) => sc.demo(env, 2000),
+  timers: sc.timers,
+  exitCodes: sc.exitCodes,
+  eofAfterClose: sc.eofAfterClose,
+  argsEnv: sc.argsEnv,
+  echo: (env) => sc.echo(env, 64 << 20),
+  stdinAfterExit: sc.stdinAfterExit,
+  killed: sc.killed,
+  sockets: (env) => sc.sockets(env, 3),
+  socketErrors: sc.socketErrors,
+  viaStartWasi: sc.viaStartWasi,
+  rawInBrowser,
+};
+
 const url = (prog) => new URL(`../dist/${prog}/${prog}.component.js`, import.meta.url);
-const enc = new TextEncoder();
+const name = new URLSearchParams(location.search).get('scenario');
+const log = (s) => (document.getElementById('log').textContent += `${s}\n`);
 
-async function text(readable) {
-  const dec = new TextDecoder();
-  let s = '';
-  for await (const c of readable) s += dec.decode(c, { stream: true });
-  return s + dec.decode();
+async function main() {
+  if (!crossOriginIsolated) throw new Error('the page is not cross-origin isolated');
+  const run = SCENARIOS[name];
+  if (!run) throw new Error(`no scenario ${name}`);
+  log(`running ${name}`);
+  const r = await run({ startComponent, startWasi, url });
+  // Facts small enough to report (the demo's stats, the echo's time).
+  return r && typeof r === 'object' ? JSON.parse(JSON.stringify(r, (k, v) => (k === 'out' && v.length > 500 ? v.slice(0, 500) : v))) : r ?? null;
 }
 
-async function run(prog, args, stdin) {
-  const c = await startComponent(url(prog), { args: [prog, ...args] });
-  const w = c.stdin.getWriter();
-  const feeding = (async () => {
-    if (stdin) await w.write(enc.encode(stdin));
-    await w.close();
-  })();
-  const [out, err] = await Promise.all([text(c.stdout), text(c.stderr)]);
-  await feeding;
-  return { code: await c.exited, out, err, stats: await c.stats };
-}
-
-async function echo(total) {
-  const chunk = 1 << 20;
-  const c = await startComponent(url('probe'), { args: ['probe', 'echo'], ringBytes: 1 << 18 });
-  const pattern = (i) => (i * 2654435761) >>> 24;
-  const feeding = (async () => {
-    const w = c.stdin.getWriter();
-    for (let off = 0; off < total; off += chunk) await w.write(Uint8Array.from({ length: chunk }, (_, k) => pattern(off + k)));
-    await w.close();
-  })();
-  let got = 0, bad = -1;
-  const t0 = performance.now();
-  for await (const ch of c.stdout) {
-    for (let k = 0; k < ch.length && bad < 0; k++) if (ch[k] !== pattern(got + k)) bad = got + k;
-    got += ch.length;
-  }
-  await feeding;
-  return { got, bad, code: await c.exited, err: await text(c.stderr), seconds: (performance.now() - t0) / 1000 };
-}
-
-const result = { isolated: crossOriginIsolated };
-try {
-  result.demo = await run('demo', ['300']);
-  log(result.demo.out);
-  result.timers = await run('probe', ['timers']);
-  log(result.timers.out);
-  result.exit0 = await run('probe', ['exit', '0']);
-  result.exit3 = await run('probe', ['exit', '3']);
-  result.eof = await run('probe', ['eof'], 'hello\nworld');
-  result.eofEmpty = await run('probe', ['eof']);
-  result.echo = await echo(64 << 20);
-  log(`echo: ${result.echo.got} bytes in ${result.echo.seconds.toFixed(2)} s`);
-} catch (e) {
-  result.error = String((e && e.stack) || e);
-  log(result.error);
-}
-window.componentResult = result;
+main().then(
+  (result) => {
+    log(`done: ${JSON.stringify(result)}`);
+    window.componentResult = { isolated: crossOriginIsolated, result };
+  },
+  (e) => {
+    log(`failed: ${e?.stack || e}`);
+    window.componentResult = { isolated: crossOriginIsolated, error: String(e?.stack || e) };
+  },
+);

@@ -10,6 +10,7 @@ import { startWorker } from '../workers/supervise.js';
 import { regionSize, SIDE_A, SIDE_B } from '../queue/shmq.js';
 import { createBufferChannel } from '../queue/channel.js';
 import { lineSink } from './wasi/stdio.js';
+import { componentSource, startComponentProcess, wasmLayer, isModuleUrl } from './component/embed.js';
 
 /** URL of the wasm worker script (for bundlers and custom supervision). */
 export const wasiWorkerUrl = new URL('./worker.js', import.meta.url);
@@ -26,16 +27,29 @@ export class WasiError extends Error {
 
 /**
  * Reads and compiles `program`: a WebAssembly.Module, bytes (ArrayBuffer or a view), or a
- * URL / URL string / (Node.js) file path. Throws WasiError with a sentence.
+ * URL / URL string / (Node.js) file path. Throws WasiError with a sentence (a WASI 0.2
+ * component is refused here: startWasi runs it).
  * @returns {Promise<WebAssembly.Module>}
  */
 export async function loadProgram(program) {
-  if (program instanceof WebAssembly.Module) return program;
+  const p = await readProgram(program);
+  if (p.component) throw new WasiError(`${p.where}: a WASI 0.2 component, not a core module (startWasi runs it)`);
+  return p.module;
+}
+
+/**
+ * Reads `program` and tells a core module from a WASI 0.2 component (the layer byte of its
+ * header; a .js/.mjs URL or path is a transpiled component): {module, where} or
+ * {component: embed.js's componentSource(), where}.
+ */
+export async function readProgram(program) {
+  if (program instanceof WebAssembly.Module) return { module: program, where: 'the program' };
   let bytes, where = 'the program';
   if (program instanceof ArrayBuffer || ArrayBuffer.isView(program)) {
     bytes = program;
   } else if (program instanceof URL || typeof program === 'string') {
     where = String(program);
+    if (isModuleUrl(program)) return { component: await componentSource(program, where), where };
     try {
       bytes = await readBytes(program);
     } catch (e) {
@@ -44,8 +58,9 @@ export async function loadProgram(program) {
   } else {
     throw new TypeError('startWasi: the program must be a URL, a path, bytes or a WebAssembly.Module');
   }
+  if (wasmLayer(bytes) === 1) return { component: await componentSource(bytes, where), where };
   try {
-    return await WebAssembly.compile(bytes);
+    return { module: await WebAssembly.compile(bytes), where };
   } catch (e) {
     throw new WasiError(`${where}: not a WebAssembly module: ${e.message.replace(/^WebAssembly\.compile\(\): /, '')}`, { cause: e });
   }
@@ -73,8 +88,9 @@ function logLines(log) {
 }
 
 /**
- * Starts `program` (a WASI preview 1 command) in a wasm worker bound to a new channel, and
- * the event side's Session on the other side of it.
+ * Starts `program` (a WASI preview 1 command, or a WASI 0.2 command component: see
+ * docs/component.md) in a wasm worker bound to a new channel, and the event side's Session
+ * on the other side of it.
  * @param {URL|string|BufferSource|WebAssembly.Module} program
  * @param {import('../index.d.ts').WasiOptions} [options]
  * @returns {Promise<import('../index.d.ts').WasiProcess>}
@@ -87,8 +103,20 @@ export async function startWasi(program, options = {}) {
   if (mode !== 'sockets' && mode !== 'raw') throw new TypeError(`startWasi: mode must be 'sockets' or 'raw', not ${JSON.stringify(mode)}`);
   if (!Array.isArray(args)) throw new TypeError('startWasi: args must be an array of strings');
   if (!regionSize(ringBytes, mtu)) throw new RangeError(`startWasi: bad ring size ${ringBytes} or MTU ${mtu} (a power of two >= 256, MTU <= ringBytes/2 - 8)`);
-  const module = await loadProgram(program);
+  const prog = await readProgram(program);
   const argv0 = name ?? programName(program);
+  if (prog.component) {
+    // A WASI 0.2 component (docs/component.md): its stdio are yamux streams, piped to the
+    // stdout/stderr sinks; its TCP sockets are the other streams of the session.
+    if (mode !== 'sockets') throw new TypeError("startWasi: a component runs in 'sockets' mode only");
+    return startComponentProcess(prog.component, options, {
+      name: argv0,
+      stdout: options.stdout ?? logLines((l) => console.log(l)),
+      stderr: options.stderr ?? logLines((l) => console.error(l)),
+    });
+  }
+  if (options.stdin !== undefined) throw new TypeError('startWasi: stdin is for components (a core module reads end of file on descriptor 0)');
+  const module = prog.module;
 
   const channel = createBufferChannel({ ringBytes, mtu }); // its control words tell a dead worker from a clean exit
   const w = await startWorker(wasiWorkerUrl, { channel, side: SIDE_B, name: argv0 });

@@ -28,7 +28,10 @@ function u64(v, what) {
 export function clocksImports(poller, Pollable) {
   return {
     'wasi:clocks/monotonic-clock': {
-      now: monotonicNs,
+      now() {
+        poller.tick(); // Go reads the clock at every scheduling round: the session stays served
+        return monotonicNs();
+      },
       resolution: () => 1000n,
       subscribeInstant: (when) => new Pollable(poller, { deadline: u64(when, 'instant') }),
       subscribeDuration: (d) => new Pollable(poller, { deadline: monotonicNs() + u64(d, 'duration') }),

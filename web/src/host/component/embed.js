@@ -1,220 +1,233 @@
-// The embedder's API: starts a WASI 0.2 command component in a component worker (worker.js)
-// and gives its stdio as WHATWG streams. Runs on an event loop (a page, an event worker,
-// Node's main thread) and never blocks: it sleeps with Atomics.waitAsync on its doorbell,
-// which the worker rings when it writes output or reads input.
-import { createStdio, attachStdio, markHostGone } from './pipe.js';
-import { SE, codeName } from './byte-stream.js';
+// The embedder's side of a WASI 0.2 command component: starts it in a component worker
+// (worker.js) bound to a new shared-memory channel, runs the event side's Session on the other
+// side of it, and opens the program's stdin, stdout and stderr as the first three yamux
+// streams (ids 1, 3, 5), which it hands out as WHATWG streams. Streams opened after them
+// reach the program's wasi:sockets listener; streams the program connects come out of
+// session.accept(). Runs on any event loop (a page, an event worker, Node's main thread) and
+// never blocks there.
+import { Session } from '../../event/session.js';
+import { startWorker } from '../../workers/supervise.js';
+import { regionSize, SIDE_A, SIDE_B } from '../../queue/shmq.js';
+import { createBufferChannel } from '../../queue/channel.js';
+import { WasiError, readProgram } from '../start.js';
+import { transpileAdvice } from './transpile.js';
 
 /** URL of the component worker script. */
 export const componentWorkerUrl = new URL('./worker.js', import.meta.url);
 
-const CHUNK = 65536;
 const isNode = typeof process === 'object' && !!process.versions?.node && typeof window === 'undefined';
 
-/** A module worker (Node worker_threads or a browser Worker): {post, onMessage, exited,
- * terminate}; `exited` resolves when it is gone, whatever the reason. (The web package's
- * startWorker supervises an shmq channel side; these pipes have their own markHostGone.) */
-async function spawn(url, name) {
-  const listeners = [];
-  let gone;
-  const exited = new Promise((r) => (gone = r));
-  let w;
+/**
+ * The layer of a WebAssembly binary from its 8-byte header (magic, version u16, layer u16):
+ * 0 a core module (version 1), 1 a component (version 0x0d), -1 not WebAssembly.
+ * @param {ArrayBuffer|ArrayBufferView} bytes
+ */
+export function wasmLayer(bytes) {
+  const b = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+  if (b.length < 8 || b[0] !== 0 || b[1] !== 0x61 || b[2] !== 0x73 || b[3] !== 0x6d) return -1;
+  return b[6] | (b[7] << 8);
+}
+
+/** Whether `program` (a URL or a string) names a JavaScript module: a transpiled component. */
+export function isModuleUrl(program) {
+  if (!(program instanceof URL) && typeof program !== 'string') return false;
+  const s = String(program).split(/[?#]/)[0];
+  return /\.m?js$/i.test(s);
+}
+
+/** An absolute URL for a module given as a URL, a URL string or (Node.js) a path. */
+async function absoluteUrl(program) {
+  const s = String(program);
+  const hasScheme = /^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s);
+  if (program instanceof URL || hasScheme) return new URL(s).href;
   if (isNode) {
-    const { Worker } = await import('node:worker_threads');
-    w = new Worker(url instanceof URL ? url : new URL(url), { name });
-    w.on('message', (m) => listeners.forEach((f) => f(m)));
-    w.on('error', (e) => listeners.forEach((f) => f({ type: 'error', message: String((e && e.stack) || e) })));
-    w.on('exit', (code) => gone(code));
-  } else {
-    w = new Worker(url, { type: 'module', name });
-    w.onmessage = (e) => listeners.forEach((f) => f(e.data));
-    w.onerror = (e) => {
-      e.preventDefault?.();
-      listeners.forEach((f) => f({ type: 'error', message: String(e.message || e) }));
-      gone(1);
-    };
+    const { pathToFileURL } = await import('node:url');
+    const path = await import('node:path');
+    return pathToFileURL(path.resolve(s)).href;
+  }
+  return new URL(s, globalThis.location?.href).href;
+}
+
+/**
+ * What the component worker loads: {url} of a transpiled ES module, or {bytes} of a raw
+ * component (Node.js only: transpiled in the worker with jco's API). Throws WasiError with a
+ * sentence for bytes that are not a component, or a raw component in a browser.
+ */
+export async function componentSource(program, what = 'the program') {
+  if (program instanceof URL || typeof program === 'string') {
+    if (isModuleUrl(program)) return { url: await absoluteUrl(program) };
+    throw new TypeError(`${what}: give the transpiled module (X.js), or the component's bytes`);
+  }
+  if (program instanceof ArrayBuffer || ArrayBuffer.isView(program)) {
+    const layer = wasmLayer(program);
+    if (layer !== 1) throw new WasiError(`${what}: not a WASI 0.2 component (${layer === 0 ? 'a core module: startWasi runs it' : 'not WebAssembly'})`);
+    if (!isNode) throw new WasiError(`${what}: ${transpileAdvice()} (in a browser, transpile it ahead of time)`);
+    const b = ArrayBuffer.isView(program) ? new Uint8Array(program.buffer, program.byteOffset, program.byteLength) : new Uint8Array(program);
+    return { bytes: b.slice() };
+  }
+  throw new TypeError(`${what}: must be a URL, a path, or bytes`);
+}
+
+/**
+ * Starts the component in a supervised worker; resolves once it is instantiated.
+ * @private
+ */
+async function launch(source, o) {
+  const { name, args, env = {}, ringBytes = 1 << 20, mtu = 65536, session: sessionOptions = {}, engine, spinUs, lingerMs } = o;
+  if (!regionSize(ringBytes, mtu)) throw new RangeError(`component: bad ring size ${ringBytes} or MTU ${mtu} (a power of two >= 256, MTU <= ringBytes/2 - 8)`);
+  const channel = createBufferChannel({ ringBytes, mtu }); // its control words tell a dead worker from a clean exit
+  const w = await startWorker(o.workerUrl || componentWorkerUrl, { channel, side: SIDE_B, name });
+
+  let started, exitResolve, exitReject, statsResolve;
+  const startedP = new Promise((res, rej) => (started = { res, rej }));
+  const exited = new Promise((res, rej) => ((exitResolve = res), (exitReject = rej)));
+  const stats = new Promise((res) => (statsResolve = res));
+  exited.catch(() => {});
+  startedP.catch(() => {});
+  let state = 'starting', terminating = false; // -> running -> exited
+  const fail = (e) => {
+    if (state === 'starting') started.rej(e);
+    state = 'exited';
+    statsResolve(null);
+    exitReject(e);
+  };
+  w.onMessage((m) => {
+    if (!m || typeof m !== 'object' || state === 'exited') return;
+    if (m.type === 'started') {
+      state = 'running';
+      started.res();
+    } else if (m.type === 'exit') {
+      state = 'exited';
+      statsResolve(m.stats);
+      exitResolve(m.code);
+      w.terminate().catch(() => {});
+    } else if (m.type === 'error') {
+      fail(new WasiError(`${name}: ${m.message}`));
+      w.terminate().catch(() => {});
+    }
+  });
+  w.exited.then((code) => {
+    if (state === 'exited') return;
+    if (terminating || code === -1) {
+      const e = new WasiError(`${name}: terminated`);
+      if (state === 'starting') started.rej(e);
+      state = 'exited';
+      statsResolve(null);
+      exitResolve(-1);
+    } else fail(new WasiError(`${name}: its worker died (exit ${code})`));
+  });
+
+  let session;
+  try {
+    session = await Session.create({ ...sessionOptions, channel, side: SIDE_A });
+  } catch (e) {
+    await w.terminate();
+    throw e;
+  }
+  session.closed.catch(() => {});
+  const stdin = await session.open(), stdout = await session.open(), stderr = await session.open();
+  // This side never writes stdout or stderr: FIN at once.
+  stdout.writable.close().catch(() => {});
+  stderr.writable.close().catch(() => {});
+  w.postMessage({
+    component: source.url ?? { bytes: source.bytes }, name, args, env,
+    sockets: { buffer: channel.buffer, offset: channel.offset, side: SIDE_B, config: engine, spinUs, lingerMs },
+  });
+  try {
+    await startedP;
+  } catch (e) {
+    session.abort(e);
+    throw e;
   }
   return {
-    post: (m) => w.postMessage(m),
-    onMessage: (f) => listeners.push(f),
-    exited,
+    session, channel, worker: w.worker, exited, stats, stdin, stdout, stderr,
     async terminate() {
+      terminating = true;
       await w.terminate();
-      gone(-1);
     },
   };
 }
 
 /**
- * Starts `component` (URL of a transpiled component's ES module, see web/component/build.sh).
- * @param {URL|string} component
- * @param {{args?: string[], env?: Record<string, string>, ringBytes?: number, name?: string,
- *   workerUrl?: URL|string}} [opts] args[0] is the program's name; ringBytes: each stdio
- *   pipe's ring (default 64 KiB)
- * @returns {Promise<{stdin: WritableStream<Uint8Array>, stdout: ReadableStream<Uint8Array>,
- *   stderr: ReadableStream<Uint8Array>, exited: Promise<number>, stats: Promise<object>,
- *   terminate: () => Promise<void>}>} exited resolves with the exit status once the program
- *   ended, and rejects when it trapped or the worker died
+ * Starts a WASI 0.2 command component in a worker; its stdio as WHATWG streams.
+ * @param {URL|string|BufferSource} component the URL (or, in Node.js, path) of its transpiled
+ *   ES module (`jco transpile X.wasm --instantiation async -o DIR`: DIR/X.js), or (Node.js)
+ *   the component itself (its bytes, or the URL or path of its .wasm), transpiled at load
+ *   time (transpile.js)
+ * @param {import('../../index.d.ts').ComponentOptions} [opts]
+ * @returns {Promise<import('../../index.d.ts').ComponentHandle>} once the component is
+ *   instantiated; rejects with WasiError when it cannot start
  */
 export async function startComponent(component, opts = {}) {
-  const desc = createStdio({ ringBytes: opts.ringBytes });
-  const io = attachStdio(desc, 'embedder');
-  const worker = await spawn(opts.workerUrl || componentWorkerUrl, opts.name || 'component');
-  let resolveExit, rejectExit, resolveStats;
-  const exited = new Promise((res, rej) => ((resolveExit = res), (rejectExit = rej)));
-  const stats = new Promise((res) => (resolveStats = res));
-  exited.catch(() => {});
-  let ended = false;
-  worker.onMessage((m) => {
-    if (m.type === 'exit') {
-      ended = true;
-      resolveStats(m.stats);
-      resolveExit(m.code);
-      worker.terminate().catch(() => {});
-    } else if (m.type === 'error') {
-      ended = true;
-      markHostGone(desc);
-      resolveStats(null);
-      rejectExit(new Error(`component: ${m.message}`));
-      worker.terminate().catch(() => {});
-    }
-  });
-  worker.exited.then((c) => {
-    markHostGone(desc);
-    if (!ended) {
-      resolveStats(null);
-      rejectExit(new Error(`component: the worker ended (${c}) before the program`));
-    }
-  });
-  const pump = new StdioPump(io);
-  worker.post({
-    component: String(component),
-    args: (opts.args || ['main']).map(String),
-    env: opts.env || {},
-    stdio: desc,
-  });
+  const args = (opts.args || ['main']).map(String);
+  const name = opts.name || args[0];
+  const prog = await readProgram(component);
+  if (!prog.component) throw new WasiError(`${prog.where}: a core module, not a WASI 0.2 component (startWasi runs it)`);
+  const p = await launch(prog.component, { ...opts, name, args });
   return {
-    stdin: pump.stdin,
-    stdout: pump.stdout,
-    stderr: pump.stderr,
-    exited,
-    stats,
-    terminate: () => worker.terminate(),
+    stdin: p.stdin.writable,
+    stdout: p.stdout.readable,
+    stderr: p.stderr.readable,
+    session: p.session,
+    exited: p.exited,
+    stats: p.stats,
+    channel: p.channel,
+    worker: p.worker,
+    terminate: p.terminate,
   };
 }
 
-/** Moves bytes between the pipes and the WHATWG streams, one loop for all three. */
-class StdioPump {
-  constructor(io) {
-    this.io = io;
-    this.outs = [this.output(io.stdout), this.output(io.stderr)];
-    this.input = { chunk: null, off: 0, resolve: null, reject: null, closing: null, done: false };
-    const input = this.input;
-    this.stdout = this.outs[0].readable;
-    this.stderr = this.outs[1].readable;
-    this.stdin = new WritableStream({
-      write: (chunk) =>
-        new Promise((resolve, reject) => {
-          if (!(chunk instanceof Uint8Array)) throw new TypeError('stdin takes Uint8Array chunks');
-          if (input.done || io.stdin.hangup()) {
-            input.done = true;
-            throw new Error('component: stdin is closed (the program ended or closed it)');
-          }
-          Object.assign(input, { chunk, off: 0, resolve, reject });
-          io.bell.ring();
-        }),
-      close: () =>
-        new Promise((resolve) => {
-          if (input.done) return resolve();
-          input.closing = resolve;
-          io.bell.ring();
-        }),
-      abort: () => {
-        input.done = true;
-        io.stdin.close();
-      },
-    });
-    this.loop();
-  }
+/** Feeds `input` (a ReadableStream, bytes or a string; undefined: nothing) to `writable`, then
+ * closes it (end of file for the program). */
+async function feed(writable, input) {
+  if (input instanceof ReadableStream) return input.pipeTo(writable);
+  const w = writable.getWriter();
+  if (typeof input === 'string') await w.write(new TextEncoder().encode(input));
+  else if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
+    await w.write(ArrayBuffer.isView(input) ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input));
+  } else if (input !== undefined && input !== null) throw new TypeError('stdin must be a ReadableStream, bytes or a string');
+  await w.close();
+}
 
-  output(pipe) {
-    const o = { pipe, ctrl: null, done: false };
-    o.readable = new ReadableStream(
-      {
-        start: (c) => {
-          o.ctrl = c;
-        },
-        pull: () => this.io.bell.ring(),
-        cancel: () => {
-          o.done = true;
-          pipe.close();
-        },
-      },
-      { highWaterMark: 4 },
-    );
-    return o;
-  }
-
-  /** @private one pass over the three pipes; returns whether anything moved */
-  step() {
-    let moved = false;
-    for (const o of this.outs) {
-      while (!o.done && o.ctrl.desiredSize > 0) {
-        const buf = new Uint8Array(CHUNK);
-        const r = o.pipe.read([buf]);
-        if (r > 0) {
-          o.ctrl.enqueue(r === CHUNK ? buf : buf.slice(0, r));
-          moved = true;
-          continue;
-        }
-        if (r !== SE.AGAIN) {
-          o.done = true;
-          if (r === 0) o.ctrl.close();
-          else o.ctrl.error(new Error(`component: output pipe failed (${codeName(r)})`));
-          moved = true;
-        }
-        break;
-      }
-    }
-    const i = this.input;
-    if (!i.done && i.chunk) {
-      const r = this.io.stdin.write([i.chunk.subarray(i.off)]);
-      if (r > 0) {
-        i.off += r;
-        moved = true;
-        if (i.off === i.chunk.length) {
-          const res = i.resolve;
-          Object.assign(i, { chunk: null, resolve: null, reject: null });
-          res();
-        }
-      } else if (r !== SE.AGAIN) {
-        const rej = i.reject;
-        Object.assign(i, { chunk: null, resolve: null, reject: null, done: true });
-        rej(new Error('component: stdin is closed (the program ended or closed it)'));
-        moved = true;
-      }
-    }
-    if (!i.done && !i.chunk && i.closing) {
-      this.io.stdin.close();
-      i.done = true;
-      i.closing();
-      moved = true;
-    }
-    if (!i.done && !i.chunk && this.io.stdin.hangup()) i.done = true; // the program is gone
-    return moved;
-  }
-
-  async loop() {
+/** Reads `readable` to its end into `sink(bytes)`; a failed stream (a killed worker) ends it. */
+async function drain(readable, sink) {
+  const r = readable.getReader();
+  try {
     for (;;) {
-      const seen = this.io.bell.arm();
-      if (this.step()) {
-        this.io.bell.disarm();
-        continue;
-      }
-      if (this.outs.every((o) => o.done) && this.input.done) break;
-      await this.io.bell.waitAsync(seen, Infinity);
-      this.io.bell.disarm();
+      const { value, done } = await r.read();
+      if (done) break;
+      sink(value);
     }
-    this.io.bell.disarm();
+  } catch {
+    // the session failed: what arrived was delivered
   }
+  sink.flush?.();
+}
+
+/**
+ * startWasi() for a component (web/src/host/start.js): the program's stdout and stderr go to
+ * the `stdout` / `stderr` sinks, its stdin is options.stdin (end of file when absent), and
+ * `exited` resolves once the status is known and both outputs were delivered.
+ * @param {{url?: string, bytes?: Uint8Array}} source from componentSource()
+ * @returns {Promise<import('../../index.d.ts').WasiProcess>}
+ */
+export async function startComponentProcess(source, options, { name, stdout, stderr }) {
+  const { args = [], env = {} } = options;
+  const p = await launch(source, { ...options, name, args: [name, ...args.map(String)], env });
+  feed(p.stdin.writable, options.stdin).catch(() => {}); // fails when the program ended first
+  const outputs = Promise.all([drain(p.stdout.readable, stdout), drain(p.stderr.readable, stderr)]);
+  let stats = null;
+  p.stats.then((s) => (stats = s));
+  const exited = outputs.then(() => p.exited);
+  exited.catch(() => {});
+  return {
+    session: p.session,
+    exited,
+    channel: p.channel,
+    worker: p.worker,
+    get stats() {
+      return stats;
+    },
+    terminate: p.terminate,
+  };
 }

@@ -1,11 +1,19 @@
-// wasi:io/streams and wasi:io/error over byte streams (byte-stream.js). The non-blocking
-// calls (read, check-write, write, flush) never wait; the blocking ones (blocking-read,
+// wasi:io/streams and wasi:io/error over non-blocking byte streams: issue 12's HostStream
+// (web/src/host/streams/stream.js: one yamux stream; read/write return a count or an SE
+// code, ready(READ|WRITE), hangup(), room(), shutdown(), close()). The non-blocking calls
+// (read, check-write, write, flush) never wait; the blocking ones (blocking-read,
 // blocking-write-and-flush, blocking-flush, ...) wait for the stream's readiness through the
-// host's poller (poll.js), which sleeps on the doorbell. Errors reach the guest as
+// host's poller (poll.js), which sleeps in the engine driver. Errors reach the guest as
 // stream-error values: `closed` at end of stream / when the reader is gone, else
 // `last-operation-failed` with an error resource naming the failure.
-import { SE, READ, WRITE, codeName } from './byte-stream.js';
+import { SE, READ, WRITE } from '../streams/stream.js';
 import { Pollable } from './poll.js';
+
+/** An SE code's name, for messages. */
+export function codeName(code) {
+  for (const [k, v] of Object.entries(SE)) if (v === code) return k.toLowerCase();
+  return `code ${code}`;
+}
 
 const symbolDispose = Symbol.dispose || Symbol.for('dispose');
 
@@ -40,7 +48,7 @@ function length(len, what) {
 
 const AGAIN = Symbol('again');
 /** Calls attempt() until it returns something other than AGAIN, waiting on `pollable` in
- * between; returns a Promise when the poller's backend is asynchronous. */
+ * between; returns a Promise when the poller's wait is asynchronous. */
 function retry(pollable, attempt) {
   for (;;) {
     const v = attempt();

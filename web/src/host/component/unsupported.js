@@ -1,10 +1,10 @@
 // What this host does not provide answers with the interface's own "unsupported" error
 // instead of trapping: wasi:filesystem (no preopened directories; every call on a descriptor
-// is `unsupported`), wasi:sockets (creating a socket or resolving a name is `not-supported`;
-// issue 14's phase 2 puts TCP on yamux streams), and any other interface a component imports
+// is `unsupported`), wasi:sockets UDP and name lookup (`not-supported`; TCP is on yamux
+// streams, sockets.js, when the host has a driver), and any other interface a component imports
 // (wasi:http, ...): its functions throw an Error naming the interface and function, so the
 // run ends with that sentence rather than a bare `unreachable`.
-import { SE } from './byte-stream.js';
+import { SE } from '../streams/stream.js';
 
 /** A resource class whose every method throws `error` (a WIT error value). */
 function refusing(error) {
@@ -40,7 +40,8 @@ export function filesystemImports() {
 
 class Network {}
 
-/** wasi:sockets: a network handle, and `not-supported` for every socket and lookup. */
+/** wasi:sockets: a network handle, and `not-supported` for every socket and lookup (TCP is
+ * replaced by sockets.js in a host with a driver). */
 export function socketsImports() {
   const no = 'not-supported';
   const refuse = () => {

@@ -212,6 +212,11 @@ export class HostStream {
     return this.wrShut && x.yamux_stream_at_eof(this.st) !== 0;
   }
 
+  /** Bytes a write would queue now (the send buffer's free space; WASI 0.2 check-write). */
+  room() {
+    return this.released || this.wrShut ? 0 : this.x.yamux_stream_write_space(this.st);
+  }
+
   /** Bytes written and not yet in the ring. */
   unsent() {
     return this.released ? 0 : this.x.yamux_stream_unsent(this.st);
