@@ -1,6 +1,6 @@
 /* Stream I/O of the application around one engine: handles, writes of the stream pattern,
- * reads checked against the peer's pattern, answers. The stream passed in must stay valid for
- * the call: from a callback, or with fz_side.busy set by the caller (see fz_side.h). */
+ * reads checked against the peer's pattern, answers. Application calls never call back, so the
+ * stream passed in stays valid for the call. */
 #include <string.h>
 
 #include "fz.h"
@@ -10,7 +10,9 @@
 
 void fz_handle_add(fz_side *side, yamux_stream *st) {
     if (side->nh == FZ_MAX_HANDLES) {
+        side->in_app_call++;
         yamux_stream_release(st);
+        side->in_app_call--;
         return;
     }
     yamux_stream_set_user_data(st, side);
@@ -38,7 +40,9 @@ void fz_handle_drop(fz_side *side, size_t i) {
 /* Half-closes `st` (valid for the duration); remembers it when the stream was live. */
 int fz_io_close_write(fz_side *side, yamux_stream *st) {
     uint32_t id = yamux_stream_id(st);
+    side->in_app_call++;
     int r = yamux_stream_close_write(st);
+    side->in_app_call--;
     fz_check_errname(r, "yamux_stream_close_write");
     if (r == 0) fz_ledger_get(&side->led, id)->app_fin = 1;
     return r;
@@ -49,7 +53,9 @@ void fz_io_release(fz_side *side, yamux_stream *st) {
     FZ_CHECK(i >= 0, "releasing a stream the application does not hold");
     fz_handle_drop(side, (size_t)i);
     if (yamux_stream_error(st) == 0) fz_ledger_get(&side->led, yamux_stream_id(st))->app_fin = 1;
+    side->in_app_call++;
     yamux_stream_release(st);
+    side->in_app_call--;
 }
 
 /* ---- stream I/O (valid `st` for the duration) -------------------------------------------- */
@@ -64,9 +70,9 @@ ptrdiff_t fz_io_write(fz_side *side, yamux_stream *st, size_t len) {
     size_t space = yamux_stream_write_space(st);
     size_t failures = side->alloc.failures;
     uint64_t wr = e->wr;
-    side->busy++;
+    side->in_app_call++;
     ptrdiff_t r = yamux_stream_write(st, buf, len);
-    side->busy--;
+    side->in_app_call--;
     if (r > 0) {
         FZ_CHECK((size_t)r <= len && (size_t)r <= space, "write took %td of %zu (space %zu)", r,
                  len, space);
@@ -142,15 +148,15 @@ ptrdiff_t fz_io_read(fz_side *side, yamux_stream *st, size_t len) {
         if (n > 0) {
             if (n > len) n = len;
             account_read(side, st, p, n);
-            side->busy++;
+            side->in_app_call++;
             yamux_stream_consume(st, n);
-            side->busy--;
+            side->in_app_call--;
             return (ptrdiff_t)n;
         }
     }
-    side->busy++;
+    side->in_app_call++;
     ptrdiff_t r = yamux_stream_read(st, buf, len);
-    side->busy--;
+    side->in_app_call--;
     if (r > 0) {
         FZ_CHECK((size_t)r <= len, "read returned %td > %zu", r, len);
         account_read(side, st, buf, (size_t)r);

@@ -88,7 +88,6 @@ int yamux_session_new(yamux_session **out, int is_client, const yamux_config *cf
     yx_list_init(&s->all);
     s->goaway_pending = -1;
     s->next_keepalive = UINT64_MAX;
-    s->send_ready_armed = 1;
     *out = s;
     return YAMUX_OK;
 }
@@ -108,7 +107,7 @@ static void session_destroy(yamux_session *s) {
 
 void yamux_session_free(yamux_session *s) {
     if (!s) return;
-    if (s->dispatching) {
+    if (s->in_callback) {
         s->free_deferred = 1;
         return;
     }
@@ -138,11 +137,16 @@ void yx_ping_complete(yamux_session *s, yx_ping *p, int status) {
     memset(p, 0, sizeof *p);
 }
 
-/* Runs the callbacks for everything that happened during the public call now ending. Nested
- * public calls made by callbacks only queue events: the outermost loop delivers them. */
+int yx_session_events_pending(const yamux_session *s) {
+    return !yx_list_empty(&s->notify) || (s->incoming_pending && s->backlog_len) ||
+           s->pings_done_count || s->goaway_event || s->close_event;
+}
+
+/* Runs the callbacks for everything that happened since the last dispatch. Only the I/O entry
+ * points call it; the calls callbacks make only queue events, which this loop delivers too. */
 int yx_session_dispatch(yamux_session *s) {
-    if (s->dispatching) return 1;
-    s->dispatching = 1;
+    if (s->in_callback) return 1;
+    s->in_callback = 1;
     void *ud = s->user_data;
     while (!s->free_deferred) {
         yx_link *l = yx_list_pop_front(&s->notify);
@@ -175,14 +179,9 @@ int yx_session_dispatch(yamux_session *s) {
             if (s->cb.on_close) s->cb.on_close(s, s->err, ud);
             continue;
         }
-        if (s->send_ready_armed && yx_session_out_ready(s)) {
-            s->send_ready_armed = 0;
-            if (s->cb.on_send_ready) s->cb.on_send_ready(s, ud);
-            continue;
-        }
         break;
     }
-    s->dispatching = 0;
+    s->in_callback = 0;
     if (!s->free_deferred) return 1;
     session_destroy(s);
     return 0;
@@ -232,7 +231,6 @@ void yx_session_fail(yamux_session *s, int err) {
 
 void yamux_session_close(yamux_session *s) {
     if (s->state != YX_ENDED) yx_session_end(s, 0, YAMUX_GOAWAY_NORMAL);
-    yx_session_dispatch(s);
 }
 
 int yamux_session_go_away(yamux_session *s) {
@@ -241,7 +239,6 @@ int yamux_session_go_away(yamux_session *s) {
         s->local_goaway = 1;
         s->goaway_pending = YAMUX_GOAWAY_NORMAL;
     }
-    yx_session_dispatch(s);
     return YAMUX_OK;
 }
 
@@ -271,7 +268,6 @@ int yamux_session_open(yamux_session *s, yamux_stream **out) {
     yx_list_push_back(&s->syn_wait, &st->queue_link);
     yx_syn_promote(s);
     *out = st;
-    yx_session_dispatch(s);
     return YAMUX_OK;
 }
 
@@ -286,9 +282,8 @@ yamux_stream *yamux_session_accept(yamux_session *s) {
     s->stats.streams_accepted++;
     st->pending_flags |= YAMUX_FLAG_ACK;
     yx_stream_queue_ctrl(st);
-    yx_session_dispatch(s);
-    /* Data or FIN that arrived before the accept is there to read: say so at the next
-     * dispatch, once the caller holds the handle (not from inside this call). */
+    /* Data or FIN that arrived before the accept is there to read: the next I/O call says so
+     * (it can also be read at once). */
     if (st->recvq.len || st->remote_fin) yx_stream_notify(st, YAMUX_EV_READABLE);
     return st;
 }
@@ -314,7 +309,6 @@ int yamux_session_ping(yamux_session *s, uint32_t *opaque_out) {
     yx_ping *p = yx_ping_start(s, YX_PING_USER);
     if (!p) return YAMUX_ELIMIT;
     if (opaque_out) *opaque_out = p->opaque;
-    yx_session_dispatch(s);
     return YAMUX_OK;
 }
 

@@ -68,9 +68,8 @@ struct yamux_stream {
     unsigned fin_requested : 1;
     unsigned fin_sent : 1;
     unsigned remote_fin : 1;
-    unsigned rst_pending : 1; /* a RST frame must be produced */
-    unsigned reset : 1;       /* reset by either side: no more data either way */
-    unsigned closed_reported : 1;
+    unsigned rst_pending : 1;   /* a RST frame must be produced */
+    unsigned reset : 1;         /* reset by either side: no more data either way */
     unsigned want_writable : 1; /* a write came back short: report room */
     unsigned syn_slot : 1;      /* holds one of the max_inflight_opens slots */
     unsigned pending_flags : 4; /* SYN or ACK to put on the next frame */
@@ -164,20 +163,22 @@ struct yamux_session {
 
     yamux_stats stats;
 
-    /* callback dispatch */
-    int dispatching;
+    /* callback dispatch: events wait here until the next I/O entry point delivers them */
+    int in_callback; /* a callback runs: I/O entry points refuse to run */
     int free_deferred;
     int incoming_pending;
     int goaway_event;
     int close_event;
-    int send_ready_armed;
 };
 
 /* session.c */
 void yx_session_fail(yamux_session *s, int err);
 void yx_session_end(yamux_session *s, int err, int goaway_code);
-/* Runs pending callbacks; returns 0 when a callback freed the session (it is gone). */
+/* Runs pending callbacks; returns 0 when a callback freed the session (it is gone). Only the
+ * I/O entry points call it. */
 int yx_session_dispatch(yamux_session *s);
+/* True when events wait for the next dispatch. */
+int yx_session_events_pending(const yamux_session *s);
 void yx_stream_notify(yamux_stream *st, unsigned events);
 int yx_session_out_ready(const yamux_session *s);
 void yx_ping_complete(yamux_session *s, yx_ping *p, int status);
@@ -204,6 +205,5 @@ void yx_syn_promote(yamux_session *s);
 int yx_stream_finished(const yamux_stream *st);
 
 /* session_recv.c: nothing exported beyond the public API */
-
 
 #endif

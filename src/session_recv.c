@@ -238,13 +238,12 @@ static int on_header(yamux_session *s) {
 }
 
 /* Offers payload to the application in place (on_data) when nothing is buffered before it;
- * returns how many bytes it took. Public calls it makes do not dispatch events meanwhile. */
+ * returns how many bytes it took. */
 static size_t deliver(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t n) {
     if (!s->cb.on_data || st->recvq.len || !st->owned || st->released) return 0;
-    int was = s->dispatching;
-    s->dispatching = 1;
+    s->in_callback = 1;
     size_t took = s->cb.on_data(s, st, data, n, s->user_data);
-    s->dispatching = was;
+    s->in_callback = 0;
     if (took > n) took = n;
     /* Taken bytes are consumed like a read (the stream may be gone or reset meanwhile). */
     if (took && s->rx_st == st) yx_stream_recv_consumed(st);
@@ -262,7 +261,12 @@ static int end_frame(yamux_session *s) {
 }
 
 ptrdiff_t yamux_session_recv(yamux_session *s, const uint8_t *data, size_t len) {
-    if (s->state == YX_ENDED) return s->err ? s->err : YAMUX_ESHUTDOWN;
+    if (s->in_callback) return YAMUX_EINVAL;
+    if (s->state == YX_ENDED) {
+        ptrdiff_t e = s->err ? s->err : YAMUX_ESHUTDOWN;
+        yx_session_dispatch(s); /* what application calls caused */
+        return e;
+    }
     size_t i = 0;
     int r = YAMUX_OK;
     /* The session may end inside on_data (the application closed it): stop parsing then. */
@@ -313,11 +317,13 @@ ptrdiff_t yamux_session_recv(yamux_session *s, const uint8_t *data, size_t len) 
 }
 
 void yamux_session_abort(yamux_session *s, int err) {
+    if (s->in_callback) return;
     if (s->state != YX_ENDED) yx_session_end(s, err < 0 ? err : YAMUX_ETRANSPORT, -1);
     yx_session_dispatch(s);
 }
 
 void yamux_session_recv_eof(yamux_session *s) {
+    if (s->in_callback) return;
     if (s->state != YX_ENDED) yx_session_fail(s, YAMUX_EEOF);
     yx_session_dispatch(s);
 }

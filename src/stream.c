@@ -285,7 +285,6 @@ ptrdiff_t yamux_stream_write(yamux_stream *st, const void *buf, size_t len) {
     if (got < len) st->want_writable = 1;
     if (got == 0) return YAMUX_ENOMEM;
     yx_stream_update_data(st);
-    yx_session_dispatch(s);
     return (ptrdiff_t)got;
 }
 
@@ -308,7 +307,6 @@ ptrdiff_t yamux_stream_write_ref(yamux_stream *st, const void *buf, size_t len,
         return YAMUX_ENOMEM;
     if (st->sendq.len >= s->cfg.stream_send_buffer) st->want_writable = 1;
     yx_stream_update_data(st);
-    yx_session_dispatch(s);
     return (ptrdiff_t)len;
 }
 
@@ -317,7 +315,6 @@ ptrdiff_t yamux_stream_read(yamux_stream *st, void *buf, size_t len) {
     if (st->recvq.len && len) {
         size_t n = yx_bufq_read(&st->recvq, &s->pool, buf, len);
         yx_stream_recv_consumed(st);
-        yx_session_dispatch(s);
         return (ptrdiff_t)n;
     }
     if (st->reset) return stream_dead_err(st);
@@ -343,7 +340,6 @@ void yamux_stream_consume(yamux_stream *st, size_t n) {
     if (!n) return;
     yx_bufq_consume(&st->recvq, &s->pool, n);
     yx_stream_recv_consumed(st);
-    yx_session_dispatch(s);
 }
 
 size_t yamux_stream_read_available(const yamux_stream *st) {
@@ -358,7 +354,7 @@ int yamux_stream_at_eof(const yamux_stream *st) {
     return st->remote_fin && st->recvq.len == 0;
 }
 
-static int close_write(yamux_stream *st) {
+int yamux_stream_close_write(yamux_stream *st) {
     int e = stream_dead_err(st);
     if (e) return e;
     if (st->fin_requested) return YAMUX_OK;
@@ -368,17 +364,10 @@ static int close_write(yamux_stream *st) {
     return YAMUX_OK;
 }
 
-int yamux_stream_close_write(yamux_stream *st) {
-    int r = close_write(st);
-    yx_session_dispatch(st->session);
-    return r;
-}
-
 int yamux_stream_reset(yamux_stream *st) {
     yamux_session *s = st->session;
     if (st->reset || s->state == YX_ENDED) return YAMUX_OK;
     yx_stream_do_reset(st, YAMUX_ERESET, 1);
-    yx_session_dispatch(s);
     return YAMUX_OK;
 }
 
@@ -389,7 +378,7 @@ void yamux_stream_release(yamux_stream *st) {
     st->events = 0;
     unlink_if(&st->notify_link);
     if (!stream_dead_err(st)) {
-        close_write(st);
+        yamux_stream_close_write(st);
         /* Whatever arrived unread is dropped, and its window given back; so is the rest of a
          * frame still arriving. */
         if (s->rx_st == st) s->rx_st = NULL;
@@ -397,7 +386,6 @@ void yamux_stream_release(yamux_stream *st) {
         yx_stream_recv_consumed(st);
     }
     yx_stream_maybe_free(st);
-    yx_session_dispatch(s);
 }
 
 int yamux_stream_error(const yamux_stream *st) {

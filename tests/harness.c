@@ -95,11 +95,6 @@ static void on_close(yamux_session *s, int err, void *ud) {
     side->close_err = err;
 }
 
-static void on_send_ready(yamux_session *s, void *ud) {
-    (void)s;
-    ((th_side *)ud)->send_ready++;
-}
-
 static size_t on_data(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t len,
                       void *ud) {
     (void)s;
@@ -112,7 +107,6 @@ static const yamux_callbacks callbacks = {.on_incoming = on_incoming,
                                           .on_ping = on_ping,
                                           .on_goaway = on_goaway,
                                           .on_close = on_close,
-                                          .on_send_ready = on_send_ready,
                                           .on_data = on_data};
 
 /* ---- wire -------------------------------------------------------------------------------- */

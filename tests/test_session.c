@@ -449,11 +449,16 @@ static void test_session_close(void **state) {
     assert_int_equal(yamux_stream_write(cs, "abc", 3), 3);
     th_pump(&P);
     yamux_session_close(P.c.s);
+    assert_true(yamux_session_is_closed(P.c.s));
+    assert_int_equal(yamux_stream_write(cs, "x", 1), YAMUX_ESHUTDOWN);
+    /* the events wait for the next I/O call, which is due at once */
+    assert_int_equal(P.c.closed, 0);
+    assert_true(yamux_session_next_deadline(P.c.s) <= P.now);
+    th_pump(&P);
     assert_int_equal(P.c.closed, 1);
     assert_int_equal(P.c.close_err, 0);
     assert_true(th_track(cs)->events & YAMUX_EV_CLOSED);
-    assert_int_equal(yamux_stream_write(cs, "x", 1), YAMUX_ESHUTDOWN);
-    th_pump(&P);
+    assert_int_equal(yamux_session_next_deadline(P.c.s), UINT64_MAX);
     assert_int_equal(P.sv.goaways, 1);
     yamux_session_close(P.c.s); /* idempotent */
     assert_int_equal(P.c.closed, 1);

@@ -9,9 +9,16 @@
  *     yamux_session_next_deadline();
  *   - is told what happened through the callbacks in yamux_callbacks.
  *
- * Callbacks are invoked only at the end of a public call, when the session is consistent, and
- * may call any function of this API (including on other streams). They are never invoked from
- * yamux_session_new() or yamux_session_free().
+ * When callbacks run (nghttp2's rule): only from the I/O entry points, yamux_session_recv(),
+ * _recv_eof(), _abort(), _send_iov(), _send_done(), _send() and _tick(), when the session is
+ * consistent (on_data: mid-frame, see there). Every other call (open, accept, ping, goaway,
+ * close, and the stream calls) only changes state and queues what it causes: output (see
+ * yamux_session_want_send()) and events, which the next I/O call delivers
+ * (yamux_session_next_deadline() is then due at once). So a binding, after its application
+ * made calls, sends while yamux_session_want_send() and arms its timer for
+ * yamux_session_next_deadline() before it sleeps. Callbacks may call every function except
+ * the I/O entry points (refused: recv returns YAMUX_EINVAL, the others do nothing);
+ * yamux_session_free() from a callback is deferred until the I/O call returns.
  *
  * Streams are handles owned by the application from yamux_session_open() or
  * yamux_session_accept() until yamux_stream_release(); after release the engine finishes the
@@ -104,7 +111,8 @@ enum yamux_stream_event {
 };
 
 typedef struct yamux_callbacks {
-    /** A stream opened by the peer waits in the accept backlog: yamux_session_accept(). */
+    /** Streams opened by the peer wait in the accept backlog: one call may stand for several,
+     * so call yamux_session_accept() until it returns NULL. */
     void (*on_incoming)(yamux_session *s, void *ud);
     /** Stream `st` has the events `events` (a set of yamux_stream_event). */
     void (*on_stream)(yamux_session *s, yamux_stream *st, unsigned events, void *ud);
@@ -116,16 +124,12 @@ typedef struct yamux_callbacks {
     /** The session ended: `err` is 0 after yamux_session_close() or a yamux_error. Called
      * once. Output may still hold a final GoAway: keep sending until send returns 0. */
     void (*on_close)(yamux_session *s, int err, void *ud);
-    /** The session has output to send again after yamux_session_send_iov() returned none
-     * (edge-triggered). The callee may send at once or schedule a write. */
-    void (*on_send_ready)(yamux_session *s, void *ud);
     /** Optional zero-copy receive: called during yamux_session_recv() with payload bytes of
      * stream `st` in place, as they arrive, whenever nothing is buffered for the stream
      * before them. Returns how many the application took (0..len); the rest is buffered and
      * reported with YAMUX_EV_READABLE as usual, and taken bytes reopen the window like a
-     * read. It may call the stream functions (write, close_write, reset, release) and
-     * yamux_session_open/ping, but not recv, send, tick or free: the session is mid-frame.
-     * Other callbacks wait until yamux_session_recv() ends. */
+     * read. Like every callback it may call any function but the I/O entry points, free
+     * included (deferred); the other callbacks wait until yamux_session_recv() ends. */
     size_t (*on_data)(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t len,
                       void *ud);
 } yamux_callbacks;
@@ -159,7 +163,7 @@ int yamux_session_new(yamux_session **out, int is_client, const yamux_config *cf
                       const yamux_callbacks *cb, void *user_data);
 
 /** Frees the session, every stream (released or not) and all buffers. Inside a callback the
- * free is deferred until the callback returns. */
+ * free is deferred until the I/O call that runs it returns. */
 void yamux_session_free(yamux_session *s);
 
 /** The user_data given to yamux_session_new(). */
@@ -192,7 +196,8 @@ void yamux_session_send_done(yamux_session *s, size_t n);
 /** Copies up to `cap` bytes of output into `buf` and counts them written. Returns the count. */
 size_t yamux_session_send(yamux_session *s, uint8_t *buf, size_t cap);
 
-/** True when output is waiting to be handed out. */
+/** True when output is waiting to be handed out: check it after I/O calls and after the
+ * application's calls, which queue output without calling back. */
 int yamux_session_want_send(const yamux_session *s);
 
 /** Bytes handed out by yamux_session_send_iov() and not yet reported written. */
@@ -204,7 +209,8 @@ size_t yamux_session_send_inflight(const yamux_session *s);
 void yamux_session_tick(yamux_session *s, uint64_t now_ns);
 
 /** The time at which yamux_session_tick() must next be called, or UINT64_MAX if no timer
- * runs. */
+ * runs. It is due at once (the last tick's time) when timers were armed or events queued
+ * since the last I/O call. */
 uint64_t yamux_session_next_deadline(const yamux_session *s);
 
 /** Opens a stream. The SYN goes out at once or, with max_inflight_opens streams awaiting an
@@ -212,10 +218,9 @@ uint64_t yamux_session_next_deadline(const yamux_session *s);
  * YAMUX_EGOAWAY, YAMUX_ESHUTDOWN, YAMUX_ELIMIT, YAMUX_ESTREAMS_EXHAUSTED, YAMUX_ENOMEM. */
 int yamux_session_open(yamux_session *s, yamux_stream **out);
 
-/** Takes the oldest stream from the accept backlog and sends its ACK (with our window), or
- * returns NULL when the backlog is empty. Data (or FIN) that arrived before is reported with
- * YAMUX_EV_READABLE at the next dispatch after this call returns, never from inside it; it
- * can also be read at once. */
+/** Takes the oldest stream from the accept backlog and queues its ACK (with our window), or
+ * returns NULL when the backlog is empty. Data (or FIN) that arrived before can be read at
+ * once; the next I/O call also reports it with YAMUX_EV_READABLE. */
 yamux_stream *yamux_session_accept(yamux_session *s);
 
 /** Number of inbound streams waiting in the accept backlog. */

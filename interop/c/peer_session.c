@@ -41,7 +41,6 @@ struct pconn {
     uint64_t idle_opened, idle_established, idle_done;
     int idle_printed;
     int has_work, goaway_sent, closing;
-    int starting; /* still issuing the opens: not done yet, whatever the events say */
     int err;
     uv_timer_t delay_timer;
     int delay_timer_on;
@@ -342,7 +341,7 @@ static void on_closed(yamux_uv *u, int err, void *ud) {
  * streams are done; then GoAway if asked, and close when no stream is left. */
 static void check_done(pconn *c) {
     const peer_opts *o = c->o;
-    if (c->starting || c->closing || !c->has_work || yamux_session_is_closed(c->s)) return;
+    if (c->closing || !c->has_work || yamux_session_is_closed(c->s)) return;
     if (o->idle && !c->idle_printed && c->idle_established == c->idle_opened) {
         c->idle_printed = 1;
         printf("idle %llu %llu\n", (unsigned long long)c->idle_opened,
@@ -378,7 +377,7 @@ static void on_reset_check(uv_idle_t *h) {
         ps->reset_pending = 0;
         ps->reset_by_us = 1;
         if (--c->resets_pending == 0) uv_idle_stop(&c->reset_check);
-        yamux_stream_reset(ps->st); /* may release ps through on_stream */
+        yamux_stream_reset(ps->st); /* on_stream(RESET) releases ps later */
     }
 }
 
@@ -441,8 +440,8 @@ int peer_session_start(uv_loop_t *loop, uv_stream_t *conn, int is_client, const 
         c->delay_timer_on = 1;
     }
 
+    /* Opening calls back nothing: the events come once the loop runs. */
     uint64_t rng = o->random_seed;
-    c->starting = 1;
     for (uint64_t i = 0; i < o->open; i++) {
         yamux_stream *s;
         r = yamux_session_open(c->s, &s);
@@ -476,7 +475,6 @@ int peer_session_start(uv_loop_t *loop, uv_stream_t *conn, int is_client, const 
         c->idle_opened++;
         st->streams_opened++;
     }
-    c->starting = 0;
     next_ping(c);
     check_done(c);
     return YAMUX_OK;

@@ -80,7 +80,7 @@ static job *job_new(peer *p, yamux_stream *st, int opened, uint64_t total) {
 static void job_end(peer *p, job *j, int ok) {
     if (!j->opened) p->accepted_done++;
     for (job **pp = &p->work; j->queued && *pp; pp = &(*pp)->next) {
-        if (*pp == j) { /* re-queued by a callback while it was served */
+        if (*pp == j) { /* re-queued by an event while it was served (a --read-delay sleep) */
             *pp = j->next;
             j->queued = 0;
         }
