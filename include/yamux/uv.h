@@ -1,14 +1,19 @@
 /* yamux over libuv: runs a yamux session on any uv_stream_t (TCP, pipe, tty).
  *
- * Reads drive the engine; its output is written with uv_try_write/uv_write straight from the
- * session's buffers, one write in flight at a time, so the engine stops producing while the
- * socket is saturated; a uv_timer follows yamux_session_next_deadline(). When the session ends
- * (yamux_uv_close(), a protocol error, the peer closing), the binding flushes the final GoAway,
- * shuts the transport down and closes every handle, then calls `on_closed`; after it returns
- * the session, its streams and the binding are freed.
+ * Reads drive the engine; its output is written with uv_try_write straight from the session's
+ * buffers, and what the socket does not take at once with uv_write in 64 KiB slices, one in
+ * flight at a time (the engine stops producing while the socket is saturated, and every slice
+ * written counts as progress for the write timeout, however slow the link). A uv_timer follows
+ * yamux_session_next_deadline(). A uv_prepare handle services the session before the loop
+ * sleeps, so the application may call the session from anywhere on the loop's thread (its
+ * own timers, other sockets, session callbacks): what those calls queue goes out in the same
+ * loop iteration. A write error discards further output but input is read until it ends. When
+ * the session ends (yamux_uv_close(), a protocol error, the peer closing), the binding flushes
+ * the final GoAway, shuts the transport down and closes every handle, then calls `on_closed`;
+ * after it returns the session, its streams and the binding are freed.
  *
- * Session callbacks are forwarded with the `user_data` given here; on_send_ready is the
- * binding's own and is not forwarded. Call everything from the loop's thread. */
+ * Session callbacks are forwarded with the `user_data` given here. Call everything from the
+ * loop's thread. */
 #ifndef YAMUX_UV_H
 #define YAMUX_UV_H
 
