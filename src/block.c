@@ -110,7 +110,7 @@ int yamux_block_close_write(yamux_shm *b, yamux_stream *st) {
 int yamux_block_flush(yamux_shm *b, int64_t timeout_ns) {
     uint64_t deadline = deadline_after(timeout_ns);
     while (yamux_session_want_send(b->s)) {
-        if (yamux_session_is_closed(b->s) && b->queue_dead) return session_err(b);
+        if (yamux_session_is_closed(b->s) && b->in_ended) return session_err(b);
         int e = serve(b, deadline);
         if (e) return e;
     }
@@ -155,5 +155,5 @@ void yamux_block_close(yamux_shm *b, int64_t timeout_ns) {
     while (serve(b, deadline) == 0) {
     }
     shmq_close(&b->q);
-    b->queue_dead = 1;
+    b->out_closed = b->in_ended = 1;
 }

@@ -91,14 +91,23 @@ void *yamux_shm_user_data(const yamux_shm *b) {
 
 /* ---- moving packets ---------------------------------------------------------------------- */
 
-/* The queue ended under the session: the peer closed (EOF) or died / reset / corrupted. */
-static void transport_end(yamux_shm *b, int qerr) {
-    b->queue_dead = 1;
+/* The two directions of the queue end independently. The receive ring ends only once drained
+ * (the peer closed: end of input; or died, reset, corrupted the region): the session learns it
+ * then. Sending may fail earlier (the peer closed or died with packets still on their way to
+ * us): from then on output is dropped, nobody would read it, and input goes on. */
+static void input_end(yamux_shm *b, int qerr) {
+    b->in_ended = 1;
+    b->out_closed = 1;
     if (qerr == SHMQ_ECLOSED)
         yamux_session_recv_eof(b->s);
     else
         yamux_session_abort(b->s, YAMUX_ETRANSPORT);
-    b->qerr = qerr;
+}
+
+static void output_end(yamux_shm *b, int qerr) {
+    b->out_closed = 1;
+    /* A region that can no longer be trusted, or our own close, ends input too. */
+    if (qerr != SHMQ_ECLOSED && qerr != SHMQ_EPEERDEAD) input_end(b, qerr);
 }
 
 /* Feeds held bytes, then received packets, until the session stops taking them. */
@@ -116,7 +125,7 @@ static size_t pump_in(yamux_shm *b) {
         b->hold_len = b->hold_off = 0;
     }
     int peeked = 0;
-    while (!b->queue_dead && !yamux_session_is_closed(b->s)) {
+    while (!b->in_ended && !yamux_session_is_closed(b->s)) {
         const void *p;
         size_t len;
         int r = shmq_peek(&b->q, &p, &len);
@@ -124,7 +133,7 @@ static size_t pump_in(yamux_shm *b) {
         if (r != SHMQ_OK) {
             if (peeked) shmq_release(&b->q);
             peeked = 0;
-            transport_end(b, r);
+            input_end(b, r);
             break;
         }
         peeked = 1;
@@ -145,12 +154,20 @@ static size_t pump_in(yamux_shm *b) {
 }
 
 /* Writes the session's output into the ring, a packet of up to the MTU at a time, published
- * with one index update. */
+ * with one index update; once output is closed, drops it. */
 static size_t pump_out(yamux_shm *b) {
     size_t moved = 0;
     int committed = 0;
     b->out_blocked = 0;
-    while (!b->queue_dead && yamux_session_want_send(b->s)) {
+    while (yamux_session_want_send(b->s)) {
+        if (b->out_closed) {
+            yamux_iovec iov[16];
+            size_t cnt = 16, n = yamux_session_send_iov(b->s, iov, &cnt, 0);
+            if (n == 0) break;
+            yamux_session_send_done(b->s, n);
+            moved += n;
+            continue;
+        }
         void *p;
         int r = shmq_reserve(&b->q, b->mtu, &p);
         if (r == SHMQ_EAGAIN) {
@@ -158,28 +175,26 @@ static size_t pump_out(yamux_shm *b) {
             break;
         }
         if (r != SHMQ_OK) {
-            transport_end(b, r);
-            break;
+            output_end(b, r);
+            continue;
         }
         size_t n = yamux_session_send(b->s, p, b->mtu);
         if (n == 0) break; /* the reservation is abandoned by the next one */
         r = shmq_commit(&b->q, n, SHMQ_MORE);
-        if (r != SHMQ_OK) { /* the session counted these bytes as written: the stream is torn */
-            transport_end(b, r);
-            break;
+        if (r != SHMQ_OK) { /* our close or a sticky error: the queue is over */
+            output_end(b, r);
+            continue;
         }
         committed = 1;
         moved += n;
     }
-    if (committed) shmq_flush(&b->q);
+    if (committed && shmq_flush(&b->q) != SHMQ_OK) output_end(b, SHMQ_ECORRUPT);
     return moved;
 }
 
 ptrdiff_t yamux_shm_poll(yamux_shm *b, uint64_t now_ns) {
-    /* Callbacks run inside the session calls below; one that polls again must not reserve
-     * ring space under the reservation being filled: the running loop does the work. */
-    if (b->in_poll) return 0;
-    b->in_poll = 1;
+    if (b->running) return YAMUX_EINVAL; /* from a session callback */
+    b->running = 1;
     yamux_session_tick(b->s, now_ns);
     size_t total = 0;
     for (;;) {
@@ -188,13 +203,10 @@ ptrdiff_t yamux_shm_poll(yamux_shm *b, uint64_t now_ns) {
         total += moved;
         if (moved == 0) break;
     }
-    b->in_poll = 0;
-    if (yamux_session_is_closed(b->s) && (b->queue_dead || !yamux_session_want_send(b->s))) {
-        if (!b->queue_dead) {
-            /* Our last words are out: the peer sees the queue closed after them. */
-            shmq_close(&b->q);
-            b->queue_dead = 1;
-        }
+    b->running = 0;
+    if (yamux_session_is_closed(b->s) && (b->out_closed || !yamux_session_want_send(b->s))) {
+        shmq_close(&b->q); /* our last words are out: the peer sees the close after them */
+        b->out_closed = b->in_ended = 1;
         if (total == 0) {
             int e = yamux_session_error(b->s);
             return e ? e : YAMUX_ESHUTDOWN;
@@ -210,6 +222,13 @@ static unsigned wait_events(const yamux_shm *b) {
     return b->out_blocked ? SHMQ_READABLE | SHMQ_WRITABLE : SHMQ_READABLE;
 }
 
+/* Whether a poll would move something now. */
+static int work_waits(const yamux_shm *b) {
+    if (b->out_blocked && !b->out_closed) return 0;
+    return b->hold_len || yamux_session_want_send(b->s) ||
+           yamux_session_next_deadline(b->s) <= yamux_shm_now();
+}
+
 static uint64_t deadline_of(yamux_shm *b, uint32_t check_ms) {
     uint64_t d = yamux_session_next_deadline(b->s);
     uint64_t check = yamux_shm_now() + (uint64_t)check_ms * 1000000ull;
@@ -217,17 +236,14 @@ static uint64_t deadline_of(yamux_shm *b, uint32_t check_ms) {
 }
 
 int yamux_shm_arm(yamux_shm *b, shmq_waiter *w, uint64_t *deadline_ns) {
-    if (b->queue_dead) {
+    if (b->running) return YAMUX_EINVAL;
+    if (b->in_ended && yamux_session_is_closed(b->s)) {
         int e = yamux_session_error(b->s);
         return e ? e : YAMUX_ESHUTDOWN;
     }
-    if (!b->out_blocked && (b->hold_len || yamux_session_want_send(b->s))) return 1;
+    if (work_waits(b)) return 1;
     int r = shmq_arm(&b->q, wait_events(b), b->mtu, w);
-    if (r > 0) return 1;
-    if (r < 0) {
-        transport_end(b, r);
-        return 1; /* poll to deliver the end */
-    }
+    if (r != 0) return 1; /* ready, or the queue is ending: a poll finds out which */
     *deadline_ns = deadline_of(b, w->timeout_ms);
     return 0;
 }
@@ -243,9 +259,10 @@ ptrdiff_t yamux_shm_wait(yamux_shm *b, int64_t timeout_ns) {
     uint64_t until = timeout_ns < 0 ? UINT64_MAX : start + (uint64_t)timeout_ns;
     uint64_t d = yamux_session_next_deadline(b->s);
     if (d < until) until = d;
-    if (b->hold_len && !b->out_blocked) return 0; /* it can take the input now: poll again */
+    if (work_waits(b)) return 0; /* poll again at once */
     int64_t wait = until == UINT64_MAX ? -1 : (until > start ? (int64_t)(until - start) : 0);
-    int r = shmq_wait(&b->q, wait_events(b), b->mtu, wait);
-    if (r < 0 && r != SHMQ_ETIMEDOUT) transport_end(b, r);
+    /* An error here (the peer closed, died...) is found by the poll: the receive ring is read
+     * to its end first. */
+    (void)shmq_wait(&b->q, wait_events(b), b->mtu, wait);
     return yamux_shm_poll(b, yamux_shm_now());
 }

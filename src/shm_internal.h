@@ -21,9 +21,9 @@ struct yamux_shm {
     uint8_t *hold; /* input the session could not take yet (at most one packet) */
     size_t hold_len, hold_off;
     int out_blocked; /* output waits for ring space */
-    int in_poll;     /* inside yamux_shm_poll(): a nested call returns at once */
-    int queue_dead;  /* the queue ended (closed by either side, peer dead, corrupt) */
-    int qerr;
+    int out_closed;  /* nobody reads our ring any more (peer closed or gone): output is dropped */
+    int in_ended;    /* the receive ring ended (drained after the peer's close, or failed) */
+    int running;     /* inside yamux_shm_poll(): calls from session callbacks are refused */
     yx_shm_ping pings[YX_SHM_PINGS];
 };
 

@@ -423,7 +423,72 @@ static void test_flooded_waits_for_space(void **state) {
     free(mem);
 }
 
-/* A callback that polls from inside a poll: the nested call does nothing, the byte stream
+/* A peer that publishes its last frames and closes while our output waits for ring space:
+ * output closed means our output is discarded, not that input ended. Every packet published
+ * before the close is still received (docs/shmq.md 4.5); the end of input comes from the
+ * receive ring once it is drained. (Before: the failed send ended the session with EEOF and
+ * the last 41 bytes were never read.) */
+static yamux_stream *accepted;
+
+static void accept_one(yamux_session *s, void *ud) {
+    (void)ud;
+    if (!accepted) accepted = yamux_session_accept(s);
+}
+
+static void test_input_survives_peer_close(void **state) {
+    (void)state;
+    size_t len;
+    void *mem = region_new(4096, 1024, &len, 0);
+    yamux_config c = config();
+    c.write_timeout = 0;
+    yamux_callbacks cb = {.on_incoming = accept_one};
+    yamux_shm *a;
+    assert_int_equal(yamux_shm_new(&a, mem, len, SHMQ_SIDE_A, NULL, 0, &c, &cb, NULL), 0);
+    shmq peer;
+    assert_int_equal(shmq_attach(&peer, mem, len, SHMQ_SIDE_B), SHMQ_OK);
+    uint8_t pkt[1020];
+    uint32_t op = 0;
+    for (int round = 0; round < 1000 && !a->hold_len; round++) {
+        for (size_t i = 0; i + 12 <= sizeof pkt; i += 12, op++) {
+            yamux_frame f = {0, YAMUX_TYPE_PING, YAMUX_FLAG_SYN, 0, op};
+            yamux_frame_encode(pkt + i, &f);
+        }
+        (void)shmq_send(&peer, pkt, sizeof pkt / 12 * 12);
+        yamux_shm_poll(a, yamux_shm_now());
+    }
+    assert_true(a->hold_len > 0 && a->out_blocked); /* our answers wait for ring space */
+    /* The peer's last words: a stream with "hello" and FIN, GoAway 0; then it closes. */
+    uint8_t last[41];
+    yamux_frame syn = {0, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_SYN, 1, 0};
+    yamux_frame data = {0, YAMUX_TYPE_DATA, YAMUX_FLAG_FIN, 1, 5};
+    yamux_frame bye = {0, YAMUX_TYPE_GO_AWAY, 0, 0, YAMUX_GOAWAY_NORMAL};
+    yamux_frame_encode(last, &syn);
+    yamux_frame_encode(last + 12, &data);
+    memcpy(last + 24, "hello", 5);
+    yamux_frame_encode(last + 29, &bye);
+    int sent = 0;
+    for (int i = 0; i < 1000 && !sent; i++) {
+        sent = shmq_send(&peer, last, sizeof last) == SHMQ_OK;
+        if (!sent) yamux_shm_poll(a, yamux_shm_now()); /* frees ring space as it reads */
+    }
+    assert_true(sent);
+    shmq_close(&peer);
+    for (int i = 0; i < 100 && yamux_shm_poll(a, yamux_shm_now()) >= 0; i++) {
+    }
+    yamux_session *s = yamux_shm_session(a);
+    assert_int_equal(yamux_session_error(s), YAMUX_EEOF);
+    assert_true(yamux_session_remote_goaway(s));
+    yamux_stream *st = accepted;
+    assert_non_null(st);
+    char buf[16];
+    assert_int_equal(yamux_stream_read(st, buf, sizeof buf), 5);
+    assert_memory_equal(buf, "hello", 5);
+    assert_int_equal(yamux_stream_read(st, buf, sizeof buf), 0); /* FIN: a clean end */
+    yamux_shm_free(a);
+    free(mem);
+}
+
+/* A callback that polls from inside a poll: the nested call is refused, the byte stream
  * stays whole. */
 static yamux_shm *reenter_a;
 static int reenter_nested;
@@ -434,7 +499,7 @@ static void poll_on_writable(yamux_session *s, yamux_stream *st, unsigned ev, vo
     (void)ud;
     if (ev & YAMUX_EV_WRITABLE) {
         reenter_nested++;
-        assert_int_equal(yamux_shm_poll(reenter_a, yamux_shm_now()), 0);
+        assert_int_equal(yamux_shm_poll(reenter_a, yamux_shm_now()), YAMUX_EINVAL);
     }
 }
 
@@ -478,8 +543,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_mtu_transfer), cmocka_unit_test(test_peer_vanishes),
         cmocka_unit_test(test_blocking_api),       cmocka_unit_test(test_flooded_waits_for_space),
-        cmocka_unit_test(test_nested_poll),        cmocka_unit_test(test_stress_threads),
-        cmocka_unit_test(test_stress_processes),
+        cmocka_unit_test(test_nested_poll),        cmocka_unit_test(test_input_survives_peer_close),
+        cmocka_unit_test(test_stress_threads),     cmocka_unit_test(test_stress_processes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

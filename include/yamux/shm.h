@@ -7,13 +7,18 @@
  * the same session:
  *   - non-blocking, for an event loop: yamux_shm_poll() moves whatever can move, then
  *     yamux_shm_arm() says which 32-bit word to wait on and until when (Atomics.waitAsync in
- *     JavaScript, a futex, or the fd of yamux_shm_notifier);
+ *     JavaScript, a futex);
  *   - blocking, for a thread or worker that may block: yamux_shm_wait(), and the blocking
  *     stream calls of yamux/block.h built on it.
- * One thread drives a given yamux_shm at a time. Session callbacks run inside these calls: they
- * may use the stream functions of yamux/session.h, but a yamux_shm_poll() they make returns 0
- * at once (the running call does the work) and they must not wait (yamux_shm_wait() or the
- * calls of yamux/block.h). */
+ * One thread drives a given yamux_shm at a time. Session callbacks run inside yamux_shm_poll()
+ * and yamux_shm_wait() (they are the session's I/O calls): they may use every function of
+ * yamux/session.h but its I/O entry points, and none of this header's or yamux/block.h's (those
+ * return YAMUX_EINVAL from a callback). After the application's own calls (open, write...),
+ * poll or wait: that sends what they queued and delivers the events they caused.
+ *
+ * The queue's two directions end independently: when the peer closes (or dies) the session
+ * still receives every packet it published before, and learns the end once the receive ring
+ * is drained (YAMUX_EEOF for a close); output that can no longer be sent is dropped. */
 #ifndef YAMUX_SHM_H
 #define YAMUX_SHM_H
 
@@ -57,8 +62,8 @@ uint64_t yamux_shm_now(void);
 /** Non-blocking: runs the session's timers at `now_ns`, feeds every received packet to the
  * session and writes its output into the ring until neither moves. Returns the number of
  * bytes moved (>= 0), or the session's error once it has ended and its last output is out
- * (YAMUX_ESHUTDOWN for a clean close). A peer that closes or dies ends the session
- * (YAMUX_EEOF / YAMUX_ETRANSPORT). */
+ * (YAMUX_ESHUTDOWN for a clean close). A peer that closes or dies ends the session once
+ * everything it sent was received (YAMUX_EEOF / YAMUX_ETRANSPORT). */
 ptrdiff_t yamux_shm_poll(yamux_shm *b, uint64_t now_ns);
 
 /** For an event loop, after yamux_shm_poll() returned 0: announces that this side waits for
