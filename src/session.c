@@ -211,7 +211,6 @@ void yx_session_end(yamux_session *s, int err, int goaway_code) {
         yx_list_push_back(&s->all, &st->all_link);
         yx_stream_kill(st, stream_err);
     }
-    s->backlog_len = 0;
     s->close_event = 1;
 }
 
@@ -272,7 +271,6 @@ int yamux_session_open(yamux_session *s, yamux_stream **out) {
 }
 
 yamux_stream *yamux_session_accept(yamux_session *s) {
-    if (s->state == YX_ENDED) return NULL;
     yx_link *l = yx_list_pop_front(&s->backlog);
     if (!l) return NULL;
     yamux_stream *st = yx_container_of(l, yamux_stream, queue_link);
@@ -280,6 +278,12 @@ yamux_stream *yamux_session_accept(yamux_session *s) {
     s->backlog_len--;
     st->owned = 1;
     s->stats.streams_accepted++;
+    if (s->state == YX_ENDED) {
+        /* Accepted after the end, like a connection whose client is gone: it holds what it
+         * received before. */
+        yx_stream_notify(st, YAMUX_EV_READABLE | YAMUX_EV_WRITABLE | YAMUX_EV_CLOSED);
+        return st;
+    }
     st->pending_flags |= YAMUX_FLAG_ACK;
     yx_stream_queue_ctrl(st);
     /* Data or FIN that arrived before the accept is there to read: the next I/O call says so

@@ -141,8 +141,8 @@ void yx_stream_kill(yamux_stream *st, int err) {
     unlink_if(&st->data_link);
     unlink_if(&st->open_link);
     unlink_if(&st->close_link);
-    if (yx_linked(&st->queue_link)) yx_list_remove(&st->queue_link);
-    st->in_backlog = 0;
+    /* A stream in the accept backlog stays there: it can still be accepted and read. */
+    if (!st->in_backlog) unlink_if(&st->queue_link);
     if (!st->reset) yx_stream_notify(st, YAMUX_EV_READABLE | YAMUX_EV_WRITABLE | YAMUX_EV_CLOSED);
     yx_stream_maybe_free(st);
 }

@@ -220,7 +220,9 @@ int yamux_session_open(yamux_session *s, yamux_stream **out);
 
 /** Takes the oldest stream from the accept backlog and queues its ACK (with our window), or
  * returns NULL when the backlog is empty. Data (or FIN) that arrived before can be read at
- * once; the next I/O call also reports it with YAMUX_EV_READABLE. */
+ * once; the next I/O call also reports it with YAMUX_EV_READABLE. Streams that arrived before
+ * the session ended can still be accepted after it (as a listening socket returns a
+ * connection whose client is gone): they hold what they received, then report the end. */
 yamux_stream *yamux_session_accept(yamux_session *s);
 
 /** Number of inbound streams waiting in the accept backlog. */
