@@ -2,7 +2,7 @@
 // that must never block. The engine runs in wasm; this class feeds it (Pump), waits with
 // Atomics.waitAsync on its doorbell and with a timer for the engine's next deadline, and
 // exposes streams as WHATWG stream pairs (YamuxStream). Errors are YamuxError rejections.
-import { Shmq, ShmqError, READABLE, WRITABLE, SIDE_A } from '../queue/shmq.js';
+import { Shmq, WRITABLE, SIDE_A } from '../queue/shmq.js';
 import { Engine } from './engine.js';
 import { Pump } from './pump.js';
 import { YamuxStream } from './stream.js';
@@ -61,8 +61,7 @@ export class Session {
     this.onWake = () => {
       this.waiting = false;
       this.q.disarm();
-      const r = this.q.checkPeer();
-      if (r) this.pump_.end(new ShmqError(r));
+      this.q.checkPeer(); // a dead peer is reported by the receive ring, once drained
       this.pump();
     };
   }
@@ -291,9 +290,10 @@ export class Session {
     }
     if (this.closing.size) for (const s of [...this.closing]) s.poke();
     const x = this.engine.x;
-    if (this.acceptWaiters.length && !this.ended && x.yamux_session_backlog(this.engine.s)) {
+    // Streams that arrived before the end can still be accepted after it, with what they got.
+    if (this.acceptWaiters.length && x.yamux_session_backlog(this.engine.s)) {
       while (this.acceptWaiters.length) {
-        const st = this.ended ? 0 : x.yamux_session_accept(this.engine.s);
+        const st = x.yamux_session_accept(this.engine.s);
         if (!st) break;
         acted = true;
         const s = new YamuxStream(this, st, false);
@@ -318,11 +318,12 @@ export class Session {
     if (!p.dead) {
       if (this.spinMs && this.spin()) return;
       let a;
+      const events = p.waitEvents();
       try {
-        a = this.q.arm(READABLE | (p.outBlocked ? WRITABLE : 0), p.outBlocked ? p.mtu : 0);
-      } catch (e) {
-        p.end(e);
-        this.kick();
+        a = this.q.arm(events, events & WRITABLE ? p.mtu : 0);
+      } catch {
+        // The channel is ending: the next pump reads the ring to its end and finds out how.
+        macrotask(() => this.pump());
         return;
       }
       if (a.ready) {
@@ -351,11 +352,11 @@ export class Session {
   /** @private polls the channel for a short while before sleeping (wake-ups cost tens of
    * microseconds); true when something became ready (a pump is scheduled) */
   spin() {
-    const p = this.pump_, events = READABLE | (p.outBlocked ? WRITABLE : 0);
+    const p = this.pump_, events = p.waitEvents();
     const end = performance.now() + this.spinMs;
     try {
       do {
-        if (this.q.ready(events, p.outBlocked ? p.mtu : 0)) {
+        if (this.q.ready(events, events & WRITABLE ? p.mtu : 0)) {
           macrotask(() => this.pump());
           return true;
         }
