@@ -17,8 +17,9 @@
 #define YX_CTRL_CAP 64u
 /* Pings of ours in flight. */
 #define YX_PING_CAP 16u
-/* Remote stream ids remembered below the highest seen, to catch reuse (bits). */
-#define YX_SEEN_BITS 512u
+/* Ranges of remote stream ids below the highest seen that were never opened (see
+ * session_recv.c): a fixed table, so reuse checks cost bounded memory. */
+#define YX_GAPS 64u
 /* A timer deadline that starts counting at the next tick (armed between ticks). */
 #define YX_DEADLINE_NEXT_TICK UINT64_MAX
 /* Spare chunks kept by the pool. */
@@ -45,6 +46,13 @@ typedef struct yx_ping {
     uint64_t sent_at;
     uint64_t deadline;
 } yx_ping;
+
+/* Remote ids lo..hi (same parity) never opened; `uncertain`: merged to save room, so some of
+ * them may have been opened (a SYN is accepted there, other frames ignored). */
+typedef struct yx_gap {
+    uint32_t lo, hi;
+    uint32_t uncertain;
+} yx_gap;
 
 typedef struct yx_ping_done {
     uint32_t opaque;
@@ -112,9 +120,10 @@ struct yamux_session {
     size_t num_streams;     /* allocated stream objects */
     uint64_t recv_reserved; /* sum of recv_target over streams */
 
-    uint32_t next_id;                 /* next id we open */
-    uint32_t remote_max;              /* highest id the peer opened */
-    uint64_t seen[YX_SEEN_BITS / 64]; /* bit k: id remote_max - 2(k+1) was opened */
+    uint32_t next_id;     /* next id we open */
+    uint32_t remote_max;  /* highest id the peer opened */
+    yx_gap gaps[YX_GAPS]; /* ids below remote_max never opened, sorted */
+    uint32_t ngaps;
 
     /* input parser */
     uint8_t rx_hdr[YAMUX_HEADER_SIZE];
