@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "random.h"
 #include "session_internal.h"
 
 #define MIB (1024u * 1024u)
@@ -77,7 +78,7 @@ int yamux_session_new(yamux_session **out, int is_client, const yamux_config *cf
     s->state = YX_ALIVE;
     s->next_id = s->is_client ? 1 : 2;
     yx_pool_init(&s->pool, &s->alloc, YX_POOL_SPARE);
-    yx_idmap_init(&s->streams, &s->alloc);
+    yx_idmap_init(&s->streams, &s->alloc, yx_random_key(s));
     yx_list_init(&s->ctrl_list);
     yx_list_init(&s->data_list);
     yx_list_init(&s->backlog);
