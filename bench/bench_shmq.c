@@ -52,7 +52,7 @@ static void pin(int cpu) {
 }
 
 static void die(const char *what, int r) {
-    fprintf(stderr, "bench_shmq: %s: %s\n", what, shmq_strerror(r));
+    fprintf(stderr, "bench_shmq: %s: %s\n", what, yamux_strerror(r));
     exit(1);
 }
 
@@ -65,7 +65,7 @@ typedef struct {
 static void pair_open(pair *p, size_t ring, size_t mtu, uint32_t spin_ns) {
     size_t len = shmq_region_size(ring, mtu);
     p->mem = aligned_alloc(4096, (len + 4095) & ~(size_t)4095);
-    if (!p->mem) die("alloc", SHMQ_EINVAL);
+    if (!p->mem) die("alloc", YAMUX_EINVAL);
     int r = shmq_format(p->mem, len, ring, mtu);
     shmq_options o;
     shmq_options_init(&o);
@@ -179,7 +179,7 @@ static int send_some(flow *f, unsigned char *buf) {
     for (int i = 0; i < f->batch; i++)
         iov[i] = (shmq_iov){buf, f->mtu};
     int r = shmq_send_batch(f->q, iov, (size_t)f->batch);
-    return r > 0 ? SHMQ_OK : r;
+    return r > 0 ? YAMUX_OK : r;
 }
 
 static void *producer(void *arg) {
@@ -191,7 +191,7 @@ static void *producer(void *arg) {
     for (uint64_t n = 0;; n++) {
         if ((n & 63) == 0 && now_s() - t0 >= f->seconds) break;
         int r;
-        while ((r = send_some(f, buf)) == SHMQ_EAGAIN) {
+        while ((r = send_some(f, buf)) == YAMUX_EAGAIN) {
             r = shmq_wait_writable(f->q, f->mtu, -1);
             if (r) die("wait_writable", r);
         }
@@ -209,7 +209,7 @@ static int recv_some(flow *f, unsigned char *buf) {
     int r = shmq_recv_batch(f->q, m, (size_t)f->batch);
     for (int i = 0; i < r; i++)
         f->bytes += m[i].len;
-    return r > 0 ? SHMQ_OK : r;
+    return r > 0 ? YAMUX_OK : r;
 }
 
 static void *consumer(void *arg) {
@@ -221,12 +221,12 @@ static void *consumer(void *arg) {
         int r;
         if (f->batch == 1) {
             r = shmq_recv(f->q, buf, f->mtu, &n);
-            if (r == SHMQ_OK) f->bytes += n;
+            if (r == YAMUX_OK) f->bytes += n;
         } else {
             r = recv_some(f, buf);
         }
-        if (r == SHMQ_EAGAIN) r = shmq_wait_readable(f->q, -1);
-        if (r == SHMQ_ECLOSED) break;
+        if (r == YAMUX_EAGAIN) r = shmq_wait_readable(f->q, -1);
+        if (r == YAMUX_ECLOSED) break;
         if (r) die("recv", r);
     }
     free(buf);
@@ -264,7 +264,7 @@ static void *ponger(void *arg) {
     for (int i = 0; i < pp->count; i++) {
         size_t n;
         int r;
-        while ((r = shmq_recv(pp->q, buf, sizeof buf, &n)) == SHMQ_EAGAIN)
+        while ((r = shmq_recv(pp->q, buf, sizeof buf, &n)) == YAMUX_EAGAIN)
             if ((r = shmq_wait_readable(pp->q, -1))) die("pong wait", r);
         if (r) die("pong recv", r);
         if ((r = shmq_send(pp->q, buf, n))) die("pong send", r);
@@ -291,7 +291,7 @@ static void round_trip(const char *label, uint32_t spin_ns, int count) {
         int r = shmq_send(&p.a, buf, sizeof buf);
         if (r) die("ping send", r);
         size_t n;
-        while ((r = shmq_recv(&p.a, buf, sizeof buf, &n)) == SHMQ_EAGAIN)
+        while ((r = shmq_recv(&p.a, buf, sizeof buf, &n)) == YAMUX_EAGAIN)
             if ((r = shmq_wait_readable(&p.a, -1))) die("ping wait", r);
         if (r) die("ping recv", r);
         s[i] = now_ns() - t0;

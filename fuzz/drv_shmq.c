@@ -53,8 +53,8 @@ typedef struct shmq_run {
 } shmq_run;
 
 static void check_err(int r, const char *call) {
-    FZ_CHECK(strcmp(shmq_errname(r), "SHMQ_E?") != 0 && r <= 0, "%s returned %d", call, r);
-    FZ_CHECK(shmq_strerror(r) != NULL, "strerror");
+    FZ_CHECK(strcmp(yamux_errname(r), "YAMUX_E?") != 0 && r <= 0, "%s returned %d", call, r);
+    FZ_CHECK(yamux_strerror(r) != NULL, "strerror");
 }
 
 static void fifo_push(shmq_run *t, int s, uint32_t len, uint32_t seq) {
@@ -94,11 +94,11 @@ static void do_attach(shmq_run *t, int s) {
     int again = t->attached[s];
     int r = shmq_attach_ex(&t->q[s], t->r.mem, t->r.len, (shmq_side)s, &o);
     check_err(r, "shmq_attach_ex");
-    t->attached[s] = r == SHMQ_OK;
+    t->attached[s] = r == YAMUX_OK;
     /* A first attach receives what the peer sent before; a re-attach discards it and resets
      * the peer. */
     if (again || r) t->model = 0;
-    if (r == SHMQ_OK) {
+    if (r == YAMUX_OK) {
         /* The header may have been overwritten before this attach: it was validated. */
         uint32_t ring = t->q[s].ring_bytes;
         FZ_CHECK(ring >= SHMQ_RING_MIN && (ring & (ring - 1)) == 0 &&
@@ -114,8 +114,8 @@ static void do_send(shmq_run *t, int s, size_t len) {
     fz_pattern_fill(t->buf, len, 0, seq);
     int r = shmq_send(&t->q[s], t->buf, len);
     check_err(r, "shmq_send");
-    if (r == SHMQ_OK) fifo_push(t, s, (uint32_t)len, seq);
-    if (len > shmq_mtu(&t->q[s])) FZ_CHECK(r != SHMQ_OK, "sent %zu bytes > MTU", len);
+    if (r == YAMUX_OK) fifo_push(t, s, (uint32_t)len, seq);
+    if (len > shmq_mtu(&t->q[s])) FZ_CHECK(r != YAMUX_OK, "sent %zu bytes > MTU", len);
 }
 
 static void do_send_batch(shmq_run *t, int s, fz_in *in) {
@@ -147,14 +147,14 @@ static void do_reserve_commit(shmq_run *t, int s, fz_in *in) {
     void *p;
     int r = shmq_reserve(&t->q[s], len, &p);
     check_err(r, "shmq_reserve");
-    if (r != SHMQ_OK) return;
+    if (r != YAMUX_OK) return;
     FZ_CHECK(len <= shmq_mtu(&t->q[s]) && fz_region_in_ring(&t->r, t->q[s].ring_bytes, s, p, len),
              "reserve handed out %zu bytes outside side %c's send ring", len, "AB"[s]);
     uint32_t seq = ++t->seq;
     fz_pattern_fill(p, fin < len ? fin : len, 0, seq);
     r = shmq_commit(&t->q[s], fin, flags);
     check_err(r, "shmq_commit");
-    if (r == SHMQ_OK) {
+    if (r == YAMUX_OK) {
         FZ_CHECK(fin <= len && !(flags & ~SHMQ_MORE), "commit accepted %zu > %zu", fin, len);
         fifo_push(t, s, (uint32_t)fin, seq);
     }
@@ -164,10 +164,10 @@ static void do_recv(shmq_run *t, int s, size_t cap) {
     size_t len = (size_t)-1;
     int r = shmq_recv(&t->q[s], t->buf, cap, &len);
     check_err(r, "shmq_recv");
-    if (r == SHMQ_OK || r == SHMQ_EMSGSIZE)
-        FZ_CHECK(len <= shmq_mtu(&t->q[s]) && (r == SHMQ_EMSGSIZE) == (len > cap),
+    if (r == YAMUX_OK || r == YAMUX_EMSGSIZE)
+        FZ_CHECK(len <= shmq_mtu(&t->q[s]) && (r == YAMUX_EMSGSIZE) == (len > cap),
                  "recv: %zu (cap %zu)", len, cap);
-    if (r == SHMQ_OK) {
+    if (r == YAMUX_OK) {
         fifo_check(t, s, 0, t->buf, len);
         fifo_pop(t, s, t->dir[1 - s].peeked + 1);
     }
@@ -201,7 +201,7 @@ static void do_peek(shmq_run *t, int s) {
     size_t len;
     int r = shmq_peek(&t->q[s], &p, &len);
     check_err(r, "shmq_peek");
-    if (r != SHMQ_OK) return;
+    if (r != YAMUX_OK) return;
     FZ_CHECK(len <= shmq_mtu(&t->q[s]) &&
                  fz_region_in_ring(&t->r, t->q[s].ring_bytes, 1 - s, p, len),
              "peek handed out %zu bytes outside side %c's receive ring", len, "AB"[s]);

@@ -15,7 +15,7 @@ void fz_region_init(fz_region *r, size_t len, uint32_t ring, uint32_t mtu) {
     FZ_CHECK(r->mem && r->snap, "out of host memory");
     memset(r->mem, 0, len);
     if (shmq_region_size(ring, mtu) <= len)
-        FZ_CHECK(shmq_format(r->mem, len, ring, mtu) == SHMQ_OK, "format");
+        FZ_CHECK(shmq_format(r->mem, len, ring, mtu) == YAMUX_OK, "format");
 }
 
 void fz_region_free(fz_region *r) {

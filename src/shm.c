@@ -41,7 +41,7 @@ int yamux_shm_new(yamux_shm **out, void *mem, size_t len, shmq_side side, const 
     yamux_shm *b = calloc(1, sizeof *b);
     if (!b) return YAMUX_ENOMEM;
     int r = shmq_attach_ex(&b->q, mem, len, side, qopts);
-    if (r != SHMQ_OK) {
+    if (r != YAMUX_OK) {
         free(b);
         return r;
     }
@@ -98,16 +98,16 @@ void *yamux_shm_user_data(const yamux_shm *b) {
 static void input_end(yamux_shm *b, int qerr) {
     b->in_ended = 1;
     b->out_closed = 1;
-    if (qerr == SHMQ_ECLOSED)
+    if (qerr == YAMUX_ECLOSED)
         yamux_session_recv_eof(b->s);
     else
-        yamux_session_abort(b->s, YAMUX_ETRANSPORT);
+        yamux_session_abort(b->s, qerr); /* YAMUX_EPEERDEAD, YAMUX_ECORRUPT... */
 }
 
 static void output_end(yamux_shm *b, int qerr) {
     b->out_closed = 1;
     /* A region that can no longer be trusted, or our own close, ends input too. */
-    if (qerr != SHMQ_ECLOSED && qerr != SHMQ_EPEERDEAD) input_end(b, qerr);
+    if (qerr != YAMUX_ECLOSED && qerr != YAMUX_EPEERDEAD) input_end(b, qerr);
 }
 
 /* Feeds held bytes, then received packets, until the session stops taking them. */
@@ -129,8 +129,8 @@ static size_t pump_in(yamux_shm *b) {
         const void *p;
         size_t len;
         int r = shmq_peek(&b->q, &p, &len);
-        if (r == SHMQ_EAGAIN) break;
-        if (r != SHMQ_OK) {
+        if (r == YAMUX_EAGAIN) break;
+        if (r != YAMUX_OK) {
             if (peeked) shmq_release(&b->q);
             peeked = 0;
             input_end(b, r);
@@ -170,25 +170,25 @@ static size_t pump_out(yamux_shm *b) {
         }
         void *p;
         int r = shmq_reserve(&b->q, b->mtu, &p);
-        if (r == SHMQ_EAGAIN) {
+        if (r == YAMUX_EAGAIN) {
             b->out_blocked = 1;
             break;
         }
-        if (r != SHMQ_OK) {
+        if (r != YAMUX_OK) {
             output_end(b, r);
             continue;
         }
         size_t n = yamux_session_send(b->s, p, b->mtu);
         if (n == 0) break; /* the reservation is abandoned by the next one */
         r = shmq_commit(&b->q, n, SHMQ_MORE);
-        if (r != SHMQ_OK) { /* our close or a sticky error: the queue is over */
+        if (r != YAMUX_OK) { /* our close or a sticky error: the queue is over */
             output_end(b, r);
             continue;
         }
         committed = 1;
         moved += n;
     }
-    if (committed && shmq_flush(&b->q) != SHMQ_OK) output_end(b, SHMQ_ECORRUPT);
+    if (committed && shmq_flush(&b->q) != YAMUX_OK) output_end(b, YAMUX_ECORRUPT);
     return moved;
 }
 

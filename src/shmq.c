@@ -22,7 +22,7 @@ size_t shmq_region_size(size_t ring_bytes, size_t mtu) {
 
 int shmq_format(void *mem, size_t len, size_t ring_bytes, size_t mtu) {
     size_t total = shmq_region_size(ring_bytes, mtu);
-    if (!mem || ((uintptr_t)mem & 7) || total == 0 || len < total) return SHMQ_EINVAL;
+    if (!mem || ((uintptr_t)mem & 7) || total == 0 || len < total) return YAMUX_EINVAL;
     unsigned char *base = mem;
     memset(base, 0, total);
     STORE_RELAXED(shmq__word(base, SHMQ_OFF_VERSION), SHMQ_LAYOUT_VERSION);
@@ -32,7 +32,7 @@ int shmq_format(void *mem, size_t len, size_t ring_bytes, size_t mtu) {
     STORE_RELAXED(shmq__word(base, SHMQ_OFF_MTU), (uint32_t)mtu);
     STORE_RELAXED(shmq__word(base, SHMQ_OFF_FLAGS), 0);
     STORE_RELEASE(shmq__word(base, SHMQ_OFF_MAGIC), SHMQ_MAGIC);
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 void shmq_options_init(shmq_options *o) {
@@ -44,39 +44,39 @@ void shmq_options_init(shmq_options *o) {
 
 /* Reads and checks the header; fills q->base, ring_bytes, mtu. */
 static int read_header(shmq *q, unsigned char *base, size_t len) {
-    if (LOAD_ACQUIRE(shmq__word(base, SHMQ_OFF_MAGIC)) != SHMQ_MAGIC) return SHMQ_EBADMAGIC;
+    if (LOAD_ACQUIRE(shmq__word(base, SHMQ_OFF_MAGIC)) != SHMQ_MAGIC) return YAMUX_EBADMAGIC;
     if (LOAD_RELAXED(shmq__word(base, SHMQ_OFF_VERSION)) != SHMQ_LAYOUT_VERSION ||
         LOAD_RELAXED(shmq__word(base, SHMQ_OFF_FLAGS)) != 0)
-        return SHMQ_EVERSION;
+        return YAMUX_EVERSION;
     uint32_t data_off = LOAD_RELAXED(shmq__word(base, SHMQ_OFF_DATA_OFFSET));
     uint32_t total = LOAD_RELAXED(shmq__word(base, SHMQ_OFF_TOTAL_SIZE));
     uint32_t ring = LOAD_RELAXED(shmq__word(base, SHMQ_OFF_RING_BYTES));
     uint32_t mtu = LOAD_RELAXED(shmq__word(base, SHMQ_OFF_MTU));
     if (data_off != SHMQ_DATA_OFFSET || !params_valid(ring, mtu) ||
         total != SHMQ_DATA_OFFSET + 2 * (size_t)ring || total > len)
-        return SHMQ_ECORRUPT;
+        return YAMUX_ECORRUPT;
     q->base = base;
     q->ring_bytes = ring;
     q->mtu = mtu;
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 /* Takes over this side's indices from the region (validated against the peer's). */
 static int take_indices(shmq *q, int reattach) {
     uint32_t ring = q->ring_bytes;
     uint32_t tail = LOAD_RELAXED(q->tx_tail_w), head = LOAD_ACQUIRE(q->tx_head_w);
-    if ((tail | head) % SHMQ_REC_ALIGN || tail - head > ring) return SHMQ_ECORRUPT;
+    if ((tail | head) % SHMQ_REC_ALIGN || tail - head > ring) return YAMUX_ECORRUPT;
     q->tx_tail = q->tx_tail_pub = tail;
     q->tx_head = head;
 
     uint32_t rhead = LOAD_RELAXED(q->rx_head_w), rtail = LOAD_ACQUIRE(q->rx_tail_w);
-    if ((rtail | rhead) % SHMQ_REC_ALIGN || rtail - rhead > ring) return SHMQ_ECORRUPT;
+    if ((rtail | rhead) % SHMQ_REC_ALIGN || rtail - rhead > ring) return YAMUX_ECORRUPT;
     if (reattach) { /* what is pending belongs to the conversation this side forgot */
         rhead = rtail;
         STORE_RELEASE(q->rx_head_w, rhead);
     }
     q->rx_cursor = q->rx_head_pub = q->rx_tail = rhead;
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 /* Everything of shmq_attach_ex() after the argument checks. */
@@ -126,7 +126,7 @@ int shmq_attach(shmq *q, void *mem, size_t len, shmq_side side) {
 int shmq_attach_ex(shmq *q, void *mem, size_t len, shmq_side side, const shmq_options *o) {
     if (!q || !mem || ((uintptr_t)mem & 7) || len < SHMQ_DATA_OFFSET ||
         (side != SHMQ_SIDE_A && side != SHMQ_SIDE_B))
-        return SHMQ_EINVAL;
+        return YAMUX_EINVAL;
     shmq_options def;
     if (!o) {
         shmq_options_init(&def);
@@ -134,13 +134,13 @@ int shmq_attach_ex(shmq *q, void *mem, size_t len, shmq_side side, const shmq_op
     }
     memset(q, 0, sizeof *q);
     int r = attach(q, mem, len, side, o);
-    if (r) memset(q, 0, sizeof *q); /* unusable: every call returns SHMQ_EINVAL */
+    if (r) memset(q, 0, sizeof *q); /* unusable: every call returns YAMUX_EINVAL */
     return r;
 }
 
 int shmq_close(shmq *q) {
-    if (!q || !q->base) return SHMQ_EINVAL;
-    if (q->closed) return SHMQ_OK;
+    if (!q || !q->base) return YAMUX_EINVAL;
+    if (q->closed) return YAMUX_OK;
     if (!q->err) shmq_flush(q);
     q->closed = 1;
     q->own_state |= SHMQ_STATE_CLOSED;
@@ -149,7 +149,7 @@ int shmq_close(shmq *q) {
     FENCE_SEQ_CST();
     if (atomic_exchange_explicit(SW(q->peer_bell_w), 0, memory_order_acq_rel) != 0)
         shmq__futex_wake(q->peer_bell_w);
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 size_t shmq_mtu(const shmq *q) {
@@ -176,7 +176,7 @@ static void live_sample(shmq *q, int64_t now) {
 int shmq__peer_changed(shmq *q, uint32_t st) {
     if (q->err) return q->err;
     uint32_t gen = st >> SHMQ_STATE_GEN_SHIFT;
-    if (gen == 0) return shmq__fail(q, SHMQ_ECORRUPT); /* "closed" before ever attaching */
+    if (gen == 0) return shmq__fail(q, YAMUX_ECORRUPT); /* "closed" before ever attaching */
     if (q->peer_gen == 0) { /* first sight: latch what the peer published before its state */
         unsigned char *ctrl = q->base + SHMQ_OFF_CTRL(1 - q->side);
         q->peer_gen = gen;
@@ -184,11 +184,11 @@ int shmq__peer_changed(shmq *q, uint32_t st) {
         q->peer_hb_timeout_ms = LOAD_RELAXED(shmq__word(ctrl, SHMQ_CTRL_HB_TIMEOUT));
         live_sample(q, shmq__now_ns());
     } else if (gen != q->peer_gen) {
-        return shmq__fail(q, SHMQ_EPEERRESET);
+        return shmq__fail(q, YAMUX_EPEERRESET);
     }
     q->peer_state = st;
-    if ((st & SHMQ_STATE_CLOSED) && !q->peer_end) q->peer_end = SHMQ_ECLOSED;
-    return SHMQ_OK;
+    if ((st & SHMQ_STATE_CLOSED) && !q->peer_end) q->peer_end = YAMUX_ECLOSED;
+    return YAMUX_OK;
 }
 
 void shmq_heartbeat(shmq *q) {
@@ -197,16 +197,16 @@ void shmq_heartbeat(shmq *q) {
 }
 
 int shmq_check_peer(shmq *q) {
-    if (!q->base) return SHMQ_EINVAL;
+    if (!q->base) return YAMUX_EINVAL;
     shmq_heartbeat(q);
     int r = shmq__peer_sync(q);
     if (r) return r;
     if (q->err) return q->err;
-    if (q->peer_end) return q->peer_end == SHMQ_EPEERDEAD ? SHMQ_EPEERDEAD : SHMQ_OK;
-    if (q->peer_gen == 0) return SHMQ_OK; /* not attached yet */
+    if (q->peer_end) return q->peer_end == YAMUX_EPEERDEAD ? YAMUX_EPEERDEAD : YAMUX_OK;
+    if (q->peer_gen == 0) return YAMUX_OK; /* not attached yet */
     if (q->peer_pid > 0 && !shmq__pid_alive(q->peer_pid)) {
-        q->peer_end = SHMQ_EPEERDEAD;
-        return SHMQ_EPEERDEAD;
+        q->peer_end = YAMUX_EPEERDEAD;
+        return YAMUX_EPEERDEAD;
     }
     int64_t now = shmq__now_ns();
     if (LOAD_RELAXED(q->peer_hb_w) != q->live_hb || LOAD_RELAXED(q->rx_tail_w) != q->live_tail ||
@@ -214,46 +214,8 @@ int shmq_check_peer(shmq *q) {
         live_sample(q, now);
     } else if (q->peer_hb_timeout_ms &&
                now - q->live_ns > (int64_t)q->peer_hb_timeout_ms * NS_PER_MS) {
-        q->peer_end = SHMQ_EPEERDEAD;
-        return SHMQ_EPEERDEAD;
+        q->peer_end = YAMUX_EPEERDEAD;
+        return YAMUX_EPEERDEAD;
     }
-    return SHMQ_OK;
-}
-
-typedef struct {
-    int code;
-    const char *name, *text;
-} err_entry;
-
-#define E(c, t)                                                                                    \
-    { c, #c, t }
-static const err_entry errors[] = {
-    E(SHMQ_OK, "success"),
-    E(SHMQ_EAGAIN, "would block: queue empty, or not enough space"),
-    E(SHMQ_EINVAL, "invalid argument or call in the wrong state"),
-    E(SHMQ_EMSGSIZE, "packet larger than the MTU, or receive buffer too small"),
-    E(SHMQ_ETIMEDOUT, "timed out"),
-    E(SHMQ_ECLOSED, "queue closed"),
-    E(SHMQ_EPEERDEAD, "peer died without closing the queue"),
-    E(SHMQ_EPEERRESET, "peer re-attached (generation changed)"),
-    E(SHMQ_ECORRUPT, "shared region corrupt: inconsistent index, length or field"),
-    E(SHMQ_EBADMAGIC, "not a formatted shmq region (bad magic)"),
-    E(SHMQ_EVERSION, "unsupported shmq layout version or flags"),
-};
-#undef E
-
-static const err_entry *find(int err) {
-    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
-        if (errors[i].code == err) return &errors[i];
-    return NULL;
-}
-
-const char *shmq_strerror(int err) {
-    const err_entry *e = find(err);
-    return e ? e->text : "unknown shmq error";
-}
-
-const char *shmq_errname(int err) {
-    const err_entry *e = find(err);
-    return e ? e->name : "SHMQ_E?";
+    return YAMUX_OK;
 }

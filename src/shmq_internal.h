@@ -68,15 +68,15 @@ int shmq__peer_changed(shmq *q, uint32_t st);
  * on close. Returns 0 or a sticky negative error (reset, corruption). */
 static inline int shmq__peer_sync(shmq *q) {
     uint32_t st = LOAD_ACQUIRE(q->peer_state_w);
-    if (st == q->peer_state) return SHMQ_OK;
+    if (st == q->peer_state) return YAMUX_OK;
     return shmq__peer_changed(q, st);
 }
 
 /* The first error that forbids using the queue at all (sticky, or this side closed). */
 static inline int shmq__usable(const shmq *q) {
     if (q->err) return q->err;
-    if (q->closed) return SHMQ_ECLOSED;
-    return SHMQ_OK;
+    if (q->closed) return YAMUX_ECLOSED;
+    return YAMUX_OK;
 }
 
 /* After publishing an index: if the peer announced it sleeps for `bit`, clear its doorbell and
@@ -96,7 +96,7 @@ uint32_t shmq__tx_need(const shmq *q, uint32_t len);
  * negative error. */
 int shmq__tx_has_space(shmq *q, uint32_t need);
 /* 1 when a packet is ready to be received, 0 when the ring is empty and the peer may still
- * send, or a negative error (SHMQ_ECLOSED / SHMQ_EPEERDEAD when drained, corruption). */
+ * send, or a negative error (YAMUX_ECLOSED / YAMUX_EPEERDEAD when drained, corruption). */
 int shmq__rx_probe(shmq *q);
 
 #endif

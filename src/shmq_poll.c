@@ -7,8 +7,8 @@
 
 int shmq_ready(shmq *q, unsigned events, size_t write_len) {
     if (!q || !q->base || !events || (events & ~(unsigned)(SHMQ_READABLE | SHMQ_WRITABLE)))
-        return SHMQ_EINVAL;
-    if ((events & SHMQ_WRITABLE) && write_len > q->mtu) return SHMQ_EMSGSIZE;
+        return YAMUX_EINVAL;
+    if ((events & SHMQ_WRITABLE) && write_len > q->mtu) return YAMUX_EMSGSIZE;
     int r = shmq__usable(q);
     if (r) return r;
     int mask = 0, err = 0;
@@ -65,7 +65,7 @@ int shmq_wait(shmq *q, unsigned events, size_t write_len, int64_t timeout_ns) {
     int r = shmq_ready(q, events, write_len);
     if (r) return r;
     shmq_flush(q); /* never sleep on records the peer cannot see */
-    if (timeout_ns == 0) return SHMQ_ETIMEDOUT;
+    if (timeout_ns == 0) return YAMUX_ETIMEOUT;
     int64_t now = shmq__now_ns();
     int64_t deadline =
         timeout_ns < 0 || timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
@@ -83,7 +83,7 @@ int shmq_wait(shmq *q, unsigned events, size_t write_len, int64_t timeout_ns) {
             checked = now;
             r = shmq_check_peer(q);
         }
-        if (!r && now >= deadline) r = SHMQ_ETIMEDOUT;
+        if (!r && now >= deadline) r = YAMUX_ETIMEOUT;
         if (r) {
             STORE_RELAXED(q->own_bell_w, 0);
             return r;
@@ -96,16 +96,16 @@ int shmq_wait(shmq *q, unsigned events, size_t write_len, int64_t timeout_ns) {
 
 int shmq_wait_readable(shmq *q, int64_t timeout_ns) {
     int r = shmq_wait(q, SHMQ_READABLE, 0, timeout_ns);
-    return r > 0 ? SHMQ_OK : r;
+    return r > 0 ? YAMUX_OK : r;
 }
 
 int shmq_wait_writable(shmq *q, size_t len, int64_t timeout_ns) {
     int r = shmq_wait(q, SHMQ_WRITABLE, len, timeout_ns);
-    return r > 0 ? SHMQ_OK : r;
+    return r > 0 ? YAMUX_OK : r;
 }
 
 int shmq_arm(shmq *q, unsigned events, size_t write_len, shmq_waiter *w) {
-    if (!w) return SHMQ_EINVAL;
+    if (!w) return YAMUX_EINVAL;
     int r = shmq_ready(q, events, write_len); /* also validates the arguments */
     if (r) return r;
     shmq_flush(q);

@@ -18,9 +18,9 @@ uint32_t shmq__tx_need(const shmq *q, uint32_t len) {
 static int refresh_head(shmq *q) {
     uint32_t h = LOAD_ACQUIRE(q->tx_head_w);
     if (h % SHMQ_REC_ALIGN || h - q->tx_head > q->tx_tail_pub - q->tx_head)
-        return shmq__fail(q, SHMQ_ECORRUPT);
+        return shmq__fail(q, YAMUX_ECORRUPT);
     q->tx_head = h;
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 int shmq__tx_has_space(shmq *q, uint32_t need) {
@@ -40,15 +40,15 @@ static int tx_check(shmq *q) {
 }
 
 static int tx_reserve(shmq *q, size_t len, unsigned char **payload) {
-    if (len > q->mtu) return SHMQ_EMSGSIZE;
+    if (len > q->mtu) return YAMUX_EMSGSIZE;
     uint32_t rec = shmq__rec_size((uint32_t)len), need = shmq__tx_need(q, (uint32_t)len);
     int r = shmq__tx_has_space(q, need);
-    if (r <= 0) return r ? r : SHMQ_EAGAIN;
+    if (r <= 0) return r ? r : YAMUX_EAGAIN;
     q->rsv = 1;
     q->rsv_len = (uint32_t)len;
     q->rsv_pad = need - rec;
     *payload = q->tx_data + ((q->tx_tail + q->rsv_pad) & (q->ring_bytes - 1)) + SHMQ_REC_HDR;
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 /* Appends the reserved record with its final length (not yet published). */
@@ -74,7 +74,7 @@ static void tx_publish(shmq *q) {
 }
 
 int shmq_send(shmq *q, const void *data, size_t len) {
-    if (!q || !q->base || (!data && len)) return SHMQ_EINVAL;
+    if (!q || !q->base || (!data && len)) return YAMUX_EINVAL;
     int r = tx_check(q);
     if (r) return r;
     unsigned char *p;
@@ -83,18 +83,18 @@ int shmq_send(shmq *q, const void *data, size_t len) {
     if (len) memcpy(p, data, len);
     tx_append(q, (uint32_t)len);
     tx_publish(q);
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 int shmq_send_batch(shmq *q, const shmq_iov *pkts, size_t n) {
-    if (!q || !q->base || (!pkts && n) || n > INT_MAX) return SHMQ_EINVAL;
+    if (!q || !q->base || (!pkts && n) || n > INT_MAX) return YAMUX_EINVAL;
     int r = tx_check(q);
     if (r) return r;
     size_t i;
     for (i = 0; i < n; i++) {
         unsigned char *p;
         if (!pkts[i].data && pkts[i].len) {
-            r = SHMQ_EINVAL;
+            r = YAMUX_EINVAL;
             break;
         }
         r = tx_reserve(q, pkts[i].len, &p);
@@ -108,31 +108,31 @@ int shmq_send_batch(shmq *q, const shmq_iov *pkts, size_t n) {
 }
 
 int shmq_reserve(shmq *q, size_t len, void **data) {
-    if (!q || !q->base || !data) return SHMQ_EINVAL;
+    if (!q || !q->base || !data) return YAMUX_EINVAL;
     int r = tx_check(q);
     if (r) return r;
     unsigned char *p;
     r = tx_reserve(q, len, &p);
     if (r) return r;
     *data = p;
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 int shmq_commit(shmq *q, size_t len, unsigned flags) {
-    if (!q || !q->base || !q->rsv || len > q->rsv_len || (flags & ~SHMQ_MORE)) return SHMQ_EINVAL;
+    if (!q || !q->base || !q->rsv || len > q->rsv_len || (flags & ~SHMQ_MORE)) return YAMUX_EINVAL;
     int r = shmq__usable(q);
     if (r) return r;
     tx_append(q, (uint32_t)len);
     if (!(flags & SHMQ_MORE)) tx_publish(q);
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 int shmq_flush(shmq *q) {
-    if (!q || !q->base) return SHMQ_EINVAL;
+    if (!q || !q->base) return YAMUX_EINVAL;
     int r = shmq__usable(q);
     if (r) return r;
     tx_publish(q);
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 /* ---- consumer ---- */
@@ -143,13 +143,13 @@ int shmq_flush(shmq *q) {
 static int refresh_tail(shmq *q) {
     uint32_t t = LOAD_ACQUIRE(q->rx_tail_w);
     if (t % SHMQ_REC_ALIGN || t - q->rx_tail > q->rx_head_pub + q->ring_bytes - q->rx_tail)
-        return shmq__fail(q, SHMQ_ECORRUPT);
+        return shmq__fail(q, YAMUX_ECORRUPT);
     q->rx_tail = t;
     return shmq__peer_sync(q);
 }
 
 /* Finds the record at the cursor, skipping padding, and moves the cursor past it.
- * 1: found; 0: empty and the peer may still send; < 0: error (SHMQ_ECLOSED / SHMQ_EPEERDEAD
+ * 1: found; 0: empty and the peer may still send; < 0: error (YAMUX_ECLOSED / YAMUX_EPEERDEAD
  * once drained, or corruption). */
 static int rx_next(shmq *q, const unsigned char **payload, uint32_t *len) {
     uint32_t ring = q->ring_bytes;
@@ -170,13 +170,13 @@ static int rx_next(shmq *q, const unsigned char **payload, uint32_t *len) {
         uint32_t to_end = ring - off, avail = q->rx_tail - q->rx_cursor;
         uint32_t w = LOAD_RELAXED(q->rx_data + off); /* read once, then only the copy */
         if (w == SHMQ_REC_PAD) {
-            if (to_end > avail) return shmq__fail(q, SHMQ_ECORRUPT);
+            if (to_end > avail) return shmq__fail(q, YAMUX_ECORRUPT);
             q->rx_cursor += to_end;
             continue;
         }
-        if (w > q->mtu) return shmq__fail(q, SHMQ_ECORRUPT);
+        if (w > q->mtu) return shmq__fail(q, YAMUX_ECORRUPT);
         uint32_t rec = shmq__rec_size(w);
-        if (rec > to_end || rec > avail) return shmq__fail(q, SHMQ_ECORRUPT);
+        if (rec > to_end || rec > avail) return shmq__fail(q, YAMUX_ECORRUPT);
         *payload = q->rx_data + off + SHMQ_REC_HDR;
         *len = w;
         q->rx_cursor += rec;
@@ -193,25 +193,25 @@ int shmq__rx_probe(shmq *q) {
 }
 
 int shmq_recv(shmq *q, void *buf, size_t cap, size_t *len) {
-    if (!q || !q->base || !len || (!buf && cap)) return SHMQ_EINVAL;
+    if (!q || !q->base || !len || (!buf && cap)) return YAMUX_EINVAL;
     int r = shmq__usable(q);
     if (r) return r;
     const unsigned char *p;
     uint32_t n;
     r = rx_next(q, &p, &n);
-    if (r <= 0) return r ? r : SHMQ_EAGAIN;
+    if (r <= 0) return r ? r : YAMUX_EAGAIN;
     *len = n;
     if (n > cap) {
         q->rx_cursor -= shmq__rec_size(n);
-        return SHMQ_EMSGSIZE;
+        return YAMUX_EMSGSIZE;
     }
     if (n) memcpy(buf, p, n);
     shmq_release(q);
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 int shmq_recv_batch(shmq *q, shmq_msg *msgs, size_t n) {
-    if (!q || !q->base || (!msgs && n) || n > INT_MAX) return SHMQ_EINVAL;
+    if (!q || !q->base || (!msgs && n) || n > INT_MAX) return YAMUX_EINVAL;
     int r = shmq__usable(q);
     if (r) return r;
     size_t i;
@@ -220,13 +220,13 @@ int shmq_recv_batch(shmq *q, shmq_msg *msgs, size_t n) {
         uint32_t len;
         r = rx_next(q, &p, &len);
         if (r <= 0) {
-            if (r == 0) r = SHMQ_EAGAIN;
+            if (r == 0) r = YAMUX_EAGAIN;
             break;
         }
         msgs[i].len = len;
         if (len > msgs[i].cap || (!msgs[i].buf && len)) {
             q->rx_cursor -= shmq__rec_size(len);
-            r = msgs[i].buf ? SHMQ_EMSGSIZE : SHMQ_EINVAL;
+            r = msgs[i].buf ? YAMUX_EMSGSIZE : YAMUX_EINVAL;
             break;
         }
         if (len) memcpy(msgs[i].buf, p, len);
@@ -237,16 +237,16 @@ int shmq_recv_batch(shmq *q, shmq_msg *msgs, size_t n) {
 }
 
 int shmq_peek(shmq *q, const void **data, size_t *len) {
-    if (!q || !q->base || !data || !len) return SHMQ_EINVAL;
+    if (!q || !q->base || !data || !len) return YAMUX_EINVAL;
     int r = shmq__usable(q);
     if (r) return r;
     const unsigned char *p;
     uint32_t n;
     r = rx_next(q, &p, &n);
-    if (r <= 0) return r ? r : SHMQ_EAGAIN;
+    if (r <= 0) return r ? r : YAMUX_EAGAIN;
     *data = p;
     *len = n;
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 /* Release-stores the head (our reads are done), then rings the peer if it waits for space. */

@@ -109,9 +109,9 @@ typedef struct {
 
 static inline int tu_pair_open(tu_pair *p, size_t ring, size_t mtu) {
     p->len = shmq_region_size(ring, mtu);
-    if (!p->len) return SHMQ_EINVAL;
+    if (!p->len) return YAMUX_EINVAL;
     p->mem = aligned_alloc(64, (p->len + 63) & ~(size_t)63);
-    if (!p->mem) return SHMQ_EINVAL;
+    if (!p->mem) return YAMUX_EINVAL;
     int r = shmq_format(p->mem, p->len, ring, mtu);
     if (!r) r = shmq_attach(&p->a, p->mem, p->len, SHMQ_SIDE_A);
     if (!r) r = shmq_attach(&p->b, p->mem, p->len, SHMQ_SIDE_B);

@@ -36,7 +36,7 @@ static void *region_new(size_t ring, size_t mtu, size_t *len, int shared) {
     void *mem = shared ? mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)
                        : aligned_alloc(64, (*len + 63) & ~(size_t)63);
     assert_true(mem != NULL && mem != MAP_FAILED);
-    assert_int_equal(shmq_format(mem, *len, ring, mtu), SHMQ_OK);
+    assert_int_equal(shmq_format(mem, *len, ring, mtu), YAMUX_OK);
     return mem;
 }
 
@@ -401,7 +401,7 @@ static void test_flooded_waits_for_space(void **state) {
     yamux_shm *a;
     assert_int_equal(yamux_shm_new(&a, mem, len, SHMQ_SIDE_A, NULL, 0, &c, NULL, NULL), 0);
     shmq peer;
-    assert_int_equal(shmq_attach(&peer, mem, len, SHMQ_SIDE_B), SHMQ_OK);
+    assert_int_equal(shmq_attach(&peer, mem, len, SHMQ_SIDE_B), YAMUX_OK);
     uint8_t pkt[1020];
     uint32_t op = 0;
     for (int round = 0; round < 1000 && !a->hold_len; round++) {
@@ -422,7 +422,7 @@ static void test_flooded_waits_for_space(void **state) {
     /* the peer reads: space frees, the held input goes in */
     uint8_t buf[1024];
     size_t n;
-    while (shmq_recv(&peer, buf, sizeof buf, &n) == SHMQ_OK) {
+    while (shmq_recv(&peer, buf, sizeof buf, &n) == YAMUX_OK) {
     }
     assert_true(yamux_shm_wait(a, SEC) > 0);
     shmq_close(&peer);
@@ -452,7 +452,7 @@ static void test_input_survives_peer_close(void **state) {
     yamux_shm *a;
     assert_int_equal(yamux_shm_new(&a, mem, len, SHMQ_SIDE_A, NULL, 0, &c, &cb, NULL), 0);
     shmq peer;
-    assert_int_equal(shmq_attach(&peer, mem, len, SHMQ_SIDE_B), SHMQ_OK);
+    assert_int_equal(shmq_attach(&peer, mem, len, SHMQ_SIDE_B), YAMUX_OK);
     uint8_t pkt[1020];
     uint32_t op = 0;
     for (int round = 0; round < 1000 && !a->hold_len; round++) {
@@ -475,7 +475,7 @@ static void test_input_survives_peer_close(void **state) {
     yamux_frame_encode(last + 29, &bye);
     int sent = 0;
     for (int i = 0; i < 1000 && !sent; i++) {
-        sent = shmq_send(&peer, last, sizeof last) == SHMQ_OK;
+        sent = shmq_send(&peer, last, sizeof last) == YAMUX_OK;
         if (!sent) yamux_shm_poll(a, yamux_shm_now()); /* frees ring space as it reads */
     }
     assert_true(sent);

@@ -26,16 +26,16 @@ static void set_word(void *mem, uint32_t off, uint32_t v) {
 
 /* A pair with some traffic in both directions, partly consumed. */
 static void open_busy(tu_pair *p) {
-    assert_int_equal(tu_pair_open(p, RING, MTU), SHMQ_OK);
+    assert_int_equal(tu_pair_open(p, RING, MTU), YAMUX_OK);
     unsigned char buf[MTU];
     size_t n;
     for (int i = 0; i < 6; i++) {
-        assert_int_equal(shmq_send(&p->a, buf, 100), SHMQ_OK);
-        assert_int_equal(shmq_send(&p->b, buf, 60), SHMQ_OK);
+        assert_int_equal(shmq_send(&p->a, buf, 100), YAMUX_OK);
+        assert_int_equal(shmq_send(&p->b, buf, 60), YAMUX_OK);
     }
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(shmq_recv(&p->b, buf, sizeof buf, &n), SHMQ_OK);
-        assert_int_equal(shmq_recv(&p->a, buf, sizeof buf, &n), SHMQ_OK);
+        assert_int_equal(shmq_recv(&p->b, buf, sizeof buf, &n), YAMUX_OK);
+        assert_int_equal(shmq_recv(&p->a, buf, sizeof buf, &n), YAMUX_OK);
     }
 }
 
@@ -45,23 +45,23 @@ static void test_header_fields(void **state) {
         uint32_t off, value;
         int want;
     } cases[] = {
-        {SHMQ_OFF_MAGIC, 0, SHMQ_EBADMAGIC},
-        {SHMQ_OFF_MAGIC, SHMQ_MAGIC ^ 1, SHMQ_EBADMAGIC},
-        {SHMQ_OFF_VERSION, 0, SHMQ_EVERSION},
-        {SHMQ_OFF_VERSION, 2, SHMQ_EVERSION},
-        {SHMQ_OFF_FLAGS, 1, SHMQ_EVERSION},
-        {SHMQ_OFF_DATA_OFFSET, 0, SHMQ_ECORRUPT},
-        {SHMQ_OFF_DATA_OFFSET, 2048, SHMQ_ECORRUPT},
-        {SHMQ_OFF_TOTAL_SIZE, 0, SHMQ_ECORRUPT},
-        {SHMQ_OFF_TOTAL_SIZE, 1024 + 2 * RING + 64, SHMQ_ECORRUPT},
-        {SHMQ_OFF_TOTAL_SIZE, 0xFFFFFFFFu, SHMQ_ECORRUPT},
-        {SHMQ_OFF_RING_BYTES, 0, SHMQ_ECORRUPT},
-        {SHMQ_OFF_RING_BYTES, RING + 8, SHMQ_ECORRUPT},
-        {SHMQ_OFF_RING_BYTES, RING * 2, SHMQ_ECORRUPT}, /* total no longer matches */
-        {SHMQ_OFF_RING_BYTES, 0x80000000u, SHMQ_ECORRUPT},
-        {SHMQ_OFF_MTU, 0, SHMQ_ECORRUPT},
-        {SHMQ_OFF_MTU, RING / 2 - 7, SHMQ_ECORRUPT},
-        {SHMQ_OFF_MTU, 0xFFFFFFFFu, SHMQ_ECORRUPT},
+        {SHMQ_OFF_MAGIC, 0, YAMUX_EBADMAGIC},
+        {SHMQ_OFF_MAGIC, SHMQ_MAGIC ^ 1, YAMUX_EBADMAGIC},
+        {SHMQ_OFF_VERSION, 0, YAMUX_EVERSION},
+        {SHMQ_OFF_VERSION, 2, YAMUX_EVERSION},
+        {SHMQ_OFF_FLAGS, 1, YAMUX_EVERSION},
+        {SHMQ_OFF_DATA_OFFSET, 0, YAMUX_ECORRUPT},
+        {SHMQ_OFF_DATA_OFFSET, 2048, YAMUX_ECORRUPT},
+        {SHMQ_OFF_TOTAL_SIZE, 0, YAMUX_ECORRUPT},
+        {SHMQ_OFF_TOTAL_SIZE, 1024 + 2 * RING + 64, YAMUX_ECORRUPT},
+        {SHMQ_OFF_TOTAL_SIZE, 0xFFFFFFFFu, YAMUX_ECORRUPT},
+        {SHMQ_OFF_RING_BYTES, 0, YAMUX_ECORRUPT},
+        {SHMQ_OFF_RING_BYTES, RING + 8, YAMUX_ECORRUPT},
+        {SHMQ_OFF_RING_BYTES, RING * 2, YAMUX_ECORRUPT}, /* total no longer matches */
+        {SHMQ_OFF_RING_BYTES, 0x80000000u, YAMUX_ECORRUPT},
+        {SHMQ_OFF_MTU, 0, YAMUX_ECORRUPT},
+        {SHMQ_OFF_MTU, RING / 2 - 7, YAMUX_ECORRUPT},
+        {SHMQ_OFF_MTU, 0xFFFFFFFFu, YAMUX_ECORRUPT},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tu_pair p;
@@ -72,8 +72,8 @@ static void test_header_fields(void **state) {
         /* attached handles never read the header again */
         unsigned char buf[MTU];
         size_t n;
-        assert_int_equal(shmq_send(&p.a, buf, MTU), SHMQ_OK);
-        assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), SHMQ_OK);
+        assert_int_equal(shmq_send(&p.a, buf, MTU), YAMUX_OK);
+        assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), YAMUX_OK);
         tu_pair_free(&p);
     }
 }
@@ -105,22 +105,22 @@ static void test_index_fields(void **state) {
         size_t n;
         if (cases[i].ring_word == 0) {
             for (int k = 0; k < 4; k++) /* drain what was valid */
-                assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), SHMQ_OK);
+                assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), YAMUX_OK);
             set_word(p.mem, SHMQ_OFF_TAIL(0), cases[i].value);
-            assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), SHMQ_ECORRUPT);
-            assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), SHMQ_ECORRUPT); /* sticky */
-            assert_int_equal(shmq_wait_readable(&p.b, -1), SHMQ_ECORRUPT);
-            assert_int_equal(shmq_send(&p.b, buf, 1), SHMQ_ECORRUPT);
+            assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), YAMUX_ECORRUPT);
+            assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), YAMUX_ECORRUPT); /* sticky */
+            assert_int_equal(shmq_wait_readable(&p.b, -1), YAMUX_ECORRUPT);
+            assert_int_equal(shmq_send(&p.b, buf, 1), YAMUX_ECORRUPT);
         } else {
             /* make A read B's head (224) once, so that "backwards" means something */
-            assert_int_equal(shmq_send(&p.a, buf, MTU), SHMQ_OK); /* 144 bytes left */
+            assert_int_equal(shmq_send(&p.a, buf, MTU), YAMUX_OK); /* 144 bytes left */
             assert_int_equal(shmq_ready(&p.a, SHMQ_WRITABLE, MTU), SHMQ_WRITABLE);
             set_word(p.mem, SHMQ_OFF_HEAD(0), cases[i].value);
-            int r = SHMQ_OK;
-            for (int k = 0; k < 20 && r == SHMQ_OK; k++)
+            int r = YAMUX_OK;
+            for (int k = 0; k < 20 && r == YAMUX_OK; k++)
                 r = shmq_send(&p.a, buf, MTU);
-            assert_int_equal(r, SHMQ_ECORRUPT);
-            assert_int_equal(shmq_wait_writable(&p.a, MTU, -1), SHMQ_ECORRUPT);
+            assert_int_equal(r, YAMUX_ECORRUPT);
+            assert_int_equal(shmq_wait_writable(&p.a, MTU, -1), YAMUX_ECORRUPT);
         }
         tu_pair_free(&p);
     }
@@ -140,7 +140,7 @@ static void test_record_fields(void **state) {
             set_word(data0, 224, bad_len[i]);
         } else if (i == 4) { /* a length running past the published tail */
             for (int k = 0; k < 3; k++)
-                assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), SHMQ_OK);
+                assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), YAMUX_OK);
             set_word(data0, 560, 150);
         } else if (i == 5) { /* PAD where the end of the data area is beyond the tail */
             set_word(data0, 224, SHMQ_REC_PAD);
@@ -150,15 +150,15 @@ static void test_record_fields(void **state) {
             set_word(p.mem, SHMQ_OFF_TAIL(0), RING - 16);
             set_word(p.mem, SHMQ_OFF_HEAD(0), RING - 16);
             shmq b2; /* re-attach B there: pending discarded, reads at RING - 16 */
-            assert_int_equal(shmq_attach_ex(&b2, p.mem, p.len, SHMQ_SIDE_B, &o), SHMQ_OK);
+            assert_int_equal(shmq_attach_ex(&b2, p.mem, p.len, SHMQ_SIDE_B, &o), YAMUX_OK);
             set_word(data0, RING - 16, 20); /* 32-byte record, 16 bytes left */
             set_word(p.mem, SHMQ_OFF_TAIL(0), RING + 32);
             p.b = b2;
         }
         const void *d;
-        assert_int_equal(shmq_peek(&p.b, &d, &n), SHMQ_ECORRUPT);
-        assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), SHMQ_ECORRUPT);
-        assert_int_equal(shmq_ready(&p.b, SHMQ_READABLE, 0), SHMQ_ECORRUPT);
+        assert_int_equal(shmq_peek(&p.b, &d, &n), YAMUX_ECORRUPT);
+        assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), YAMUX_ECORRUPT);
+        assert_int_equal(shmq_ready(&p.b, SHMQ_READABLE, 0), YAMUX_ECORRUPT);
         tu_pair_free(&p);
     }
 }
@@ -171,12 +171,12 @@ static void test_control_fields(void **state) {
     /* the peer's state: generation 0 but closed is impossible */
     open_busy(&p);
     set_word(p.mem, SHMQ_OFF_CTRL(0) + SHMQ_CTRL_STATE, SHMQ_STATE_CLOSED);
-    assert_int_equal(shmq_send(&p.b, buf, 1), SHMQ_ECORRUPT);
+    assert_int_equal(shmq_send(&p.b, buf, 1), YAMUX_ECORRUPT);
     tu_pair_free(&p);
     /* a different generation is a reset, even one that only looks older */
     open_busy(&p);
     set_word(p.mem, SHMQ_OFF_CTRL(1) + SHMQ_CTRL_STATE, 0xFFFFFFFEu);
-    assert_int_equal(shmq_send(&p.a, buf, 1), SHMQ_EPEERRESET);
+    assert_int_equal(shmq_send(&p.a, buf, 1), YAMUX_EPEERRESET);
     tu_pair_free(&p);
     /* heartbeat, timeout, pid after the peer was seen, doorbells: harmless garbage */
     open_busy(&p);
@@ -185,20 +185,20 @@ static void test_control_fields(void **state) {
     set_word(p.mem, SHMQ_OFF_CTRL(0) + SHMQ_CTRL_PID, 0xFFFFFFFFu);
     set_word(p.mem, SHMQ_OFF_BELL(0), 0xFFFFFFFFu);
     set_word(p.mem, SHMQ_OFF_BELL(1), 0x7u);
-    assert_int_equal(shmq_check_peer(&p.b), SHMQ_OK);
-    assert_int_equal(shmq_send(&p.b, buf, 10), SHMQ_OK);
-    assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), SHMQ_OK);
-    assert_int_equal(shmq_wait_readable(&p.a, 1000000), SHMQ_OK);
+    assert_int_equal(shmq_check_peer(&p.b), YAMUX_OK);
+    assert_int_equal(shmq_send(&p.b, buf, 10), YAMUX_OK);
+    assert_int_equal(shmq_recv(&p.b, buf, sizeof buf, &n), YAMUX_OK);
+    assert_int_equal(shmq_wait_readable(&p.a, 1000000), YAMUX_OK);
     /* our own words overwritten by the peer are never read back */
     set_word(p.mem, SHMQ_OFF_TAIL(1), 8);
-    assert_int_equal(shmq_send(&p.b, buf, 10), SHMQ_OK);
+    assert_int_equal(shmq_send(&p.b, buf, 10), YAMUX_OK);
     tu_pair_free(&p);
     /* a peer pid of 0 or negative is never passed to kill() */
     open_busy(&p);
     set_word(p.mem, SHMQ_OFF_CTRL(0) + SHMQ_CTRL_PID, 0x80000000u);
     shmq b2;
-    assert_int_equal(shmq_attach(&b2, p.mem, p.len, SHMQ_SIDE_B), SHMQ_OK);
-    assert_int_equal(shmq_check_peer(&b2), SHMQ_OK);
+    assert_int_equal(shmq_attach(&b2, p.mem, p.len, SHMQ_SIDE_B), YAMUX_OK);
+    assert_int_equal(shmq_check_peer(&b2), YAMUX_OK);
     tu_pair_free(&p);
 }
 
@@ -255,7 +255,7 @@ static void corrupt(tu_rng *r, void *mem, size_t len) {
 }
 
 static int valid_code(int r) {
-    return r <= SHMQ_OK && r >= SHMQ_EVERSION;
+    return r <= YAMUX_OK && r >= YAMUX_EVERSION;
 }
 
 /* One random call on `q`; checks that the outcome is valid data or a clear error. */
@@ -278,7 +278,7 @@ static void random_op(tu_rng *r, shmq *q, const unsigned char *lo, const unsigne
     case 2: {
         void *w;
         rc = shmq_reserve(q, tu_below(r, MTU + 1), &w);
-        if (rc == SHMQ_OK) {
+        if (rc == YAMUX_OK) {
             assert_true((unsigned char *)w >= lo && (unsigned char *)w <= hi);
             rc = shmq_commit(q, 0, tu_below(r, 2) ? SHMQ_MORE : 0);
         }
@@ -289,7 +289,7 @@ static void random_op(tu_rng *r, shmq *q, const unsigned char *lo, const unsigne
         break;
     case 4:
         rc = shmq_recv(q, buf, tu_below(r, MTU + 1), &n);
-        if (rc == SHMQ_OK || rc == SHMQ_EMSGSIZE) assert_true(n <= MTU);
+        if (rc == YAMUX_OK || rc == YAMUX_EMSGSIZE) assert_true(n <= MTU);
         break;
     case 5: {
         unsigned char b2[2][MTU];
@@ -303,7 +303,7 @@ static void random_op(tu_rng *r, shmq *q, const unsigned char *lo, const unsigne
     case 6: {
         const void *d;
         rc = shmq_peek(q, &d, &n);
-        if (rc == SHMQ_OK) {
+        if (rc == YAMUX_OK) {
             const unsigned char *p = d;
             assert_true(n <= MTU && p >= lo && p + n <= hi);
             volatile unsigned char sink = n ? p[n - 1] : 0; /* touch: ASan/valgrind check */
@@ -313,7 +313,7 @@ static void random_op(tu_rng *r, shmq *q, const unsigned char *lo, const unsigne
     }
     case 7:
         shmq_release(q);
-        rc = SHMQ_OK;
+        rc = YAMUX_OK;
         break;
     case 8:
         rc = shmq_ready(q, 1 + tu_below(r, 3), tu_below(r, MTU + 1));
@@ -336,7 +336,7 @@ static void test_fuzz(void **state) {
     for (uint64_t it = 0; it < iters; it++) {
         tu_rng r = {it * 7919 + 1};
         tu_pair p;
-        assert_int_equal(tu_pair_open(&p, RING, MTU), SHMQ_OK);
+        assert_int_equal(tu_pair_open(&p, RING, MTU), YAMUX_OK);
         const unsigned char *lo = p.mem, *hi = lo + p.len;
         int steps = 20 + (int)tu_below(&r, 60);
         for (int s = 0; s < steps; s++) {

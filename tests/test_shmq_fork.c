@@ -35,7 +35,7 @@ static void region_create(region *r) {
     assert_int_equal(ftruncate(r->fd, (off_t)r->len), 0);
     r->mem = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
     assert_true(r->mem != MAP_FAILED);
-    assert_int_equal(shmq_format(r->mem, r->len, RING, MTU), SHMQ_OK);
+    assert_int_equal(shmq_format(r->mem, r->len, RING, MTU), YAMUX_OK);
 }
 
 static void region_destroy(region *r) {
@@ -67,20 +67,20 @@ static int exchange(shmq *q, uint64_t out, uint64_t in, uint64_t target) {
         if (sent < nsend) {
             tu_fill(buf, len, out, sent);
             int r = shmq_send(q, buf, len);
-            if (r == SHMQ_OK)
+            if (r == YAMUX_OK)
                 sent++, progress = 1;
-            else if (r != SHMQ_EAGAIN)
+            else if (r != YAMUX_EAGAIN)
                 return __LINE__;
         }
         if (got < nrecv) {
             const void *p;
             size_t n;
             int r = shmq_peek(q, &p, &n);
-            if (r == SHMQ_OK) {
+            if (r == YAMUX_OK) {
                 if (!tu_check(p, n, in, got, MTU)) return __LINE__;
                 shmq_release(q);
                 got++, progress = 1;
-            } else if (r != SHMQ_EAGAIN) {
+            } else if (r != YAMUX_EAGAIN) {
                 return __LINE__;
             }
         }
@@ -109,9 +109,9 @@ static void test_two_processes(void **state) {
         _exit(line ? 1 : 0);
     }
     shmq a;
-    assert_int_equal(shmq_attach(&a, r.mem, r.len, SHMQ_SIDE_A), SHMQ_OK);
+    assert_int_equal(shmq_attach(&a, r.mem, r.len, SHMQ_SIDE_A), YAMUX_OK);
     assert_int_equal(exchange(&a, 1, 2, target), 0);
-    assert_int_equal(shmq_wait_readable(&a, -1), SHMQ_ECLOSED); /* the child closes */
+    assert_int_equal(shmq_wait_readable(&a, -1), YAMUX_ECLOSED); /* the child closes */
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
@@ -121,7 +121,7 @@ static void test_two_processes(void **state) {
 }
 
 /* The child attaches (publishing its pid), waits until the parent sleeps, and exits without
- * closing. The parent, blocked without a deadline, must wake with SHMQ_EPEERDEAD. SIGCHLD is
+ * closing. The parent, blocked without a deadline, must wake with YAMUX_EPEERDEAD. SIGCHLD is
  * ignored so that the dead child is reaped at once (a zombie would still "exist"). */
 static void test_dead_process_detected(void **state) {
     (void)state;
@@ -143,9 +143,9 @@ static void test_dead_process_detected(void **state) {
     o.spin_ns = 0;
     o.check_interval_ms = 10;
     shmq a;
-    assert_int_equal(shmq_attach_ex(&a, r.mem, r.len, SHMQ_SIDE_A, &o), SHMQ_OK);
-    assert_int_equal(shmq_wait_readable(&a, -1), SHMQ_EPEERDEAD);
-    assert_int_equal(shmq_send(&a, "x", 1), SHMQ_EPEERDEAD);
+    assert_int_equal(shmq_attach_ex(&a, r.mem, r.len, SHMQ_SIDE_A, &o), YAMUX_OK);
+    assert_int_equal(shmq_wait_readable(&a, -1), YAMUX_EPEERDEAD);
+    assert_int_equal(shmq_send(&a, "x", 1), YAMUX_EPEERDEAD);
     signal(SIGCHLD, old);
     region_destroy(&r);
 }

@@ -37,8 +37,8 @@ typedef struct yamux_shm yamux_shm;
 /** Attaches side `side` of the formatted region `mem` (`len` bytes; see shmq_format()) with
  * queue options `qopts` (NULL: defaults) and starts a session on it in the client role when
  * `is_client` (odd stream ids), else the server role. `cfg` and `cb` as yamux_session_new();
- * callbacks receive `user_data`. Returns 0, a yamux_error, or the shmq_error of the attach
- * (SHMQ_EBADMAGIC, ...). */
+ * callbacks receive `user_data`. Returns 0 or a yamux_error (YAMUX_EINVAL, YAMUX_ENOMEM, or
+ * the attach's YAMUX_EBADMAGIC, YAMUX_EVERSION, YAMUX_ECORRUPT). */
 int yamux_shm_new(yamux_shm **out, void *mem, size_t len, shmq_side side, const shmq_options *qopts,
                   int is_client, const yamux_config *cfg, const yamux_callbacks *cb,
                   void *user_data);
@@ -63,7 +63,8 @@ uint64_t yamux_shm_now(void);
  * session and writes its output into the ring until neither moves. Returns the number of
  * bytes moved (>= 0), or the session's error once it has ended and its last output is out
  * (YAMUX_ESHUTDOWN for a clean close). A peer that closes or dies ends the session once
- * everything it sent was received (YAMUX_EEOF / YAMUX_ETRANSPORT). */
+ * everything it sent was received: YAMUX_EEOF for a close, else the queue's error
+ * (YAMUX_EPEERDEAD, YAMUX_EPEERRESET, YAMUX_ECORRUPT). */
 ptrdiff_t yamux_shm_poll(yamux_shm *b, uint64_t now_ns);
 
 /** For an event loop, after yamux_shm_poll() returned 0: announces that this side waits for

@@ -6,7 +6,7 @@
  * written in place, batched under one index update, and read out or in place. The byte layout
  * is specified in docs/shmq.md (constants in yamux/shmq_layout.h) so that other languages can
  * speak it. Nothing read from the region is trusted: a buggy or hostile peer causes
- * SHMQ_ECORRUPT, never an access outside the region.
+ * YAMUX_ECORRUPT, never an access outside the region.
  *
  * A `shmq` handle belongs to one thread at a time: the producer and consumer halves of one
  * side are not meant to be used concurrently from two threads.
@@ -15,7 +15,7 @@
  *   size_t n = shmq_region_size(1 << 20, 65536);
  *   shmq_format(mem, n, 1 << 20, 65536);           // once, before sharing
  *   shmq q; shmq_attach(&q, mem, n, SHMQ_SIDE_A);  // each side, in its own thread/process
- *   shmq_send(&q, buf, len);                       // SHMQ_EAGAIN when full
+ *   shmq_send(&q, buf, len);                       // YAMUX_EAGAIN when full
  *   shmq_wait_readable(&q, -1); shmq_recv(&q, buf, sizeof buf, &len);
  *   shmq_close(&q);
  */
@@ -25,25 +25,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "yamux/error.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** Error codes (negative); 0 is success. */
-typedef enum shmq_error {
-    SHMQ_OK = 0,
-    SHMQ_EAGAIN = -1,     /**< would block: receive ring empty, or not enough space to send */
-    SHMQ_EINVAL = -2,     /**< invalid argument or call in the wrong state */
-    SHMQ_EMSGSIZE = -3,   /**< packet larger than the MTU, or receive buffer too small */
-    SHMQ_ETIMEDOUT = -4,  /**< a wait timed out */
-    SHMQ_ECLOSED = -5,    /**< the peer closed (and everything it sent was received), or this
-                               side closed */
-    SHMQ_EPEERDEAD = -6,  /**< the peer died without closing (process gone or heartbeat stopped) */
-    SHMQ_EPEERRESET = -7, /**< the peer re-attached: its generation changed */
-    SHMQ_ECORRUPT = -8,   /**< the shared region holds inconsistent indices, lengths or fields */
-    SHMQ_EBADMAGIC = -9,  /**< the region is not formatted (wrong magic) */
-    SHMQ_EVERSION = -10   /**< unsupported layout version or flags */
-} shmq_error;
 
 /** The two sides. A sends on ring 0 and receives on ring 1; B the reverse. */
 typedef enum shmq_side { SHMQ_SIDE_A = 0, SHMQ_SIDE_B = 1 } shmq_side;
@@ -102,7 +88,7 @@ typedef struct shmq {
     int side;
     int err;      /* sticky error: corrupt, peer reset */
     int closed;   /* this side closed */
-    int peer_end; /* 0, or SHMQ_ECLOSED / SHMQ_EPEERDEAD once the peer is gone */
+    int peer_end; /* 0, or YAMUX_ECLOSED / YAMUX_EPEERDEAD once the peer is gone */
     uint32_t spin_ns, check_ms, hb_timeout_ms;
     /* send ring */
     unsigned char *tx_data;
@@ -132,7 +118,7 @@ typedef struct shmq {
 size_t shmq_region_size(size_t ring_bytes, size_t mtu);
 
 /** Formats `len` bytes at `mem` (8-byte aligned, 64 recommended) as an empty region: zeroes
- * it, writes the header, magic last. Call before anybody attaches. SHMQ_EINVAL on bad sizes. */
+ * it, writes the header, magic last. Call before anybody attaches. YAMUX_EINVAL on bad sizes. */
 int shmq_format(void *mem, size_t len, size_t ring_bytes, size_t mtu);
 
 /** Fills `o` with the defaults: spin SHMQ_DEFAULT_SPIN_NS, no heartbeat timeout, liveness
@@ -143,13 +129,13 @@ void shmq_options_init(shmq_options *o);
 int shmq_attach(shmq *q, void *mem, size_t len, shmq_side side);
 
 /** Attaches `q` as `side` of the formatted region `mem` (`len` bytes as mapped here; the
- * address may differ between processes). Validates the header (SHMQ_EBADMAGIC,
- * SHMQ_EVERSION, SHMQ_ECORRUPT), bumps this side's generation and publishes its options.
+ * address may differ between processes). Validates the header (YAMUX_EBADMAGIC,
+ * YAMUX_EVERSION, YAMUX_ECORRUPT), bumps this side's generation and publishes its options.
  * A re-attach of a side discards the packets pending for it. `o` may be NULL. */
 int shmq_attach_ex(shmq *q, void *mem, size_t len, shmq_side side, const shmq_options *o);
 
 /** Publishes pending packets, marks this side closed and wakes the peer, which receives what
- * was sent and then SHMQ_ECLOSED. Further calls on `q` return SHMQ_ECLOSED. Idempotent. */
+ * was sent and then YAMUX_ECLOSED. Further calls on `q` return YAMUX_ECLOSED. Idempotent. */
 int shmq_close(shmq *q);
 
 /** The region's MTU: the largest packet payload in bytes. */
@@ -161,13 +147,13 @@ void shmq_set_spin(shmq *q, uint32_t spin_ns);
 /* ---- Sending ----------------------------------------------------------------------------- */
 
 /** Copies one packet of `len` (0..mtu) bytes into the ring and publishes it, waking the peer
- * if it sleeps. SHMQ_EAGAIN when full, SHMQ_EMSGSIZE above the MTU, SHMQ_ECLOSED /
- * SHMQ_EPEERDEAD / SHMQ_EPEERRESET when the peer is gone. */
+ * if it sleeps. YAMUX_EAGAIN when full, YAMUX_EMSGSIZE above the MTU, YAMUX_ECLOSED /
+ * YAMUX_EPEERDEAD / YAMUX_EPEERRESET when the peer is gone. */
 int shmq_send(shmq *q, const void *data, size_t len);
 
 /** Copies as many of the `n` packets as fit, in order, and publishes them with one index
- * update. Returns the number sent (>= 1), or a negative error when none was (SHMQ_EAGAIN,
- * SHMQ_EMSGSIZE if pkts[0] is too large, ...). An oversized packet later in the array stops
+ * update. Returns the number sent (>= 1), or a negative error when none was (YAMUX_EAGAIN,
+ * YAMUX_EMSGSIZE if pkts[0] is too large, ...). An oversized packet later in the array stops
  * the batch before it. */
 int shmq_send_batch(shmq *q, const shmq_iov *pkts, size_t n);
 
@@ -178,7 +164,7 @@ int shmq_reserve(shmq *q, size_t len, void **data);
 
 /** Commits the reserved record with its final length (<= the reserved length) and publishes
  * it, unless `flags` has SHMQ_MORE (then shmq_flush() or a later commit/send publishes).
- * SHMQ_EINVAL without a reservation or with a longer `len`. */
+ * YAMUX_EINVAL without a reservation or with a longer `len`. */
 int shmq_commit(shmq *q, size_t len, unsigned flags);
 
 /** Publishes every record committed with SHMQ_MORE (one index update) and wakes the peer. */
@@ -187,8 +173,8 @@ int shmq_flush(shmq *q);
 /* ---- Receiving --------------------------------------------------------------------------- */
 
 /** Copies the next packet into `buf` (`cap` bytes), sets `*len` and frees its space.
- * SHMQ_EAGAIN when empty; SHMQ_EMSGSIZE (packet kept, `*len` = its size) when `cap` is too
- * small; SHMQ_ECLOSED / SHMQ_EPEERDEAD once empty and the peer is gone. Releases any packets
+ * YAMUX_EAGAIN when empty; YAMUX_EMSGSIZE (packet kept, `*len` = its size) when `cap` is too
+ * small; YAMUX_ECLOSED / YAMUX_EPEERDEAD once empty and the peer is gone. Releases any packets
  * held by shmq_peek() too. */
 int shmq_recv(shmq *q, void *buf, size_t cap, size_t *len);
 
@@ -211,21 +197,21 @@ void shmq_release(shmq *q);
 
 /** Non-blocking readiness: returns the subset of `events` that is ready now (SHMQ_READABLE:
  * a packet can be received; SHMQ_WRITABLE: a packet of `write_len` bytes fits), 0 for none,
- * or a negative error when nothing is ready and the queue cannot become ready (SHMQ_ECLOSED,
- * SHMQ_EPEERDEAD, ...). */
+ * or a negative error when nothing is ready and the queue cannot become ready (YAMUX_ECLOSED,
+ * YAMUX_EPEERDEAD, ...). */
 int shmq_ready(shmq *q, unsigned events, size_t write_len);
 
 /** Blocks until one of `events` is ready, spinning first for the configured time, then
  * sleeping on this side's doorbell (futex natively, memory.atomic.wait32 in wasm) in slices
  * that check the peer's liveness. Records committed with SHMQ_MORE are published before
  * sleeping. `timeout_ns` < 0 waits forever. Returns the ready events
- * (> 0) or SHMQ_ETIMEDOUT, SHMQ_ECLOSED, SHMQ_EPEERDEAD, SHMQ_EPEERRESET, SHMQ_ECORRUPT. */
+ * (> 0) or YAMUX_ETIMEOUT, YAMUX_ECLOSED, YAMUX_EPEERDEAD, YAMUX_EPEERRESET, YAMUX_ECORRUPT. */
 int shmq_wait(shmq *q, unsigned events, size_t write_len, int64_t timeout_ns);
 
-/** Waits until a packet can be received: SHMQ_OK or an error as shmq_wait(). */
+/** Waits until a packet can be received: YAMUX_OK or an error as shmq_wait(). */
 int shmq_wait_readable(shmq *q, int64_t timeout_ns);
 
-/** Waits until a packet of `len` bytes can be sent: SHMQ_OK or an error as shmq_wait(). */
+/** Waits until a packet of `len` bytes can be sent: YAMUX_OK or an error as shmq_wait(). */
 int shmq_wait_writable(shmq *q, size_t len, int64_t timeout_ns);
 
 /** For an event loop that must not block: publishes pending records (SHMQ_MORE), announces
@@ -240,19 +226,11 @@ void shmq_disarm(shmq *q);
 
 /** Liveness check for event loops: bumps this side's heartbeat, then checks the peer
  * (generation, process id, heartbeat/index progress against its published timeout).
- * SHMQ_OK (alive, or not attached yet, or closed), SHMQ_EPEERDEAD or SHMQ_EPEERRESET. */
+ * YAMUX_OK (alive, or not attached yet, or closed), YAMUX_EPEERDEAD or YAMUX_EPEERRESET. */
 int shmq_check_peer(shmq *q);
 
 /** Bumps this side's heartbeat word (for a side that computes long without waiting). */
 void shmq_heartbeat(shmq *q);
-
-/* ---- Errors ------------------------------------------------------------------------------ */
-
-/** A sentence describing any shmq_error value (never NULL). */
-const char *shmq_strerror(int err);
-
-/** The enumerator's name ("SHMQ_ECORRUPT"), or "SHMQ_E?" for unknown values. */
-const char *shmq_errname(int err);
 
 #ifdef __cplusplus
 }

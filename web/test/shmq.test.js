@@ -173,9 +173,9 @@ test('arm and waitAsync: the producer wakes a sleeping consumer', async (t) => {
 });
 
 test('errors carry the C names and sentences', () => {
-  assert.equal(Q.errname(Q.ECORRUPT), 'SHMQ_ECORRUPT');
+  assert.equal(Q.errname(Q.ECORRUPT), 'YAMUX_ECORRUPT');
   const e = new Q.ShmqError(Q.EPEERDEAD);
-  assert.equal(e.codeName, 'SHMQ_EPEERDEAD');
+  assert.equal(e.codeName, 'YAMUX_EPEERDEAD');
   assert.match(e.message, /peer died/);
   assert.throws(() => Q.Shmq.attach(new SharedArrayBuffer(4096), 0, Q.SIDE_A), (x) => x.code === Q.EBADMAGIC);
 });

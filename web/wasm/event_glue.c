@@ -168,7 +168,7 @@ EMSCRIPTEN_KEEPALIVE double yxw_recv_memory(const yamux_session *s) {
  * yamux_session_{recv,recv_eof,abort,send_iov,send_done,want_send,open,accept,backlog,ping,
  * go_away,close,error,is_closed,remote_goaway,num_streams,free}, yamux_stream_{id,write,
  * write_space,unsent,peek,consume,read_available,at_eof,close_write,reset,release,error,
- * send_window,recv_window}, yamux_strerror, yamux_errname, shmq_strerror, malloc, free. The
+ * send_window,recv_window}, yamux_strerror, yamux_errname, malloc, free. The
  * shmq_* functions below let the tests check the JavaScript shmq against the C one. */
 EMSCRIPTEN_KEEPALIVE size_t yxw_shmq_size(void) {
     return sizeof(shmq);

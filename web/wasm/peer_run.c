@@ -234,15 +234,13 @@ static void print_stats(peer *p, double seconds) {
 
 /* The exit status for a session that ended with `err`. */
 static int end_status(peer *p, int err) {
-    shmq *q = yamux_shm_queue(p->b);
-    int qerr = shmq_ready(q, SHMQ_READABLE, 0);
     if (yamux_error_is_protocol(err) || err == YAMUX_EREMOTE_PROTOCOL) {
         fprintf(stderr, "yamux-wasm-peer: session: %s\n", yamux_strerror(err));
         return EXIT_PROTOCOL;
     }
-    if (err == YAMUX_ETRANSPORT) {
-        fprintf(stderr, "yamux-wasm-peer: channel: %s (%s)\n", shmq_strerror(qerr),
-                shmq_errname(qerr));
+    if (err == YAMUX_EPEERDEAD || err == YAMUX_EPEERRESET || err == YAMUX_ECORRUPT) {
+        fprintf(stderr, "yamux-wasm-peer: channel: %s (%s)\n", yamux_strerror(err),
+                yamux_errname(err));
         return EXIT_TRANSPORT;
     }
     if (p->open_left || p->failed) {
@@ -261,7 +259,7 @@ int peer_run(const peer_opts *o, void *mem, size_t len, const yamux_config *cfg,
     yamux_callbacks cb = {.on_incoming = on_incoming, .on_stream = on_stream, .on_data = on_data};
     int r = yamux_shm_new(&p.b, mem, len, (shmq_side)o->side, qo, o->client, cfg, &cb, &p);
     if (r) {
-        fprintf(stderr, "yamux-wasm-peer: attach: %s / %s\n", shmq_errname(r), yamux_errname(r));
+        fprintf(stderr, "yamux-wasm-peer: attach: %s (%s)\n", yamux_strerror(r), yamux_errname(r));
         return EXIT_TRANSPORT;
     }
     yamux_shm *b = p.b;

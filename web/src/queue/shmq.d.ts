@@ -6,17 +6,18 @@ export const READABLE: 1;
 export const WRITABLE: 2;
 export const MORE: 1;
 
+/** Error codes: values of the C enum yamux_error (one error space, include/yamux/error.h). */
 export const OK: 0;
 export const EAGAIN: -1;
 export const EINVAL: -2;
-export const EMSGSIZE: -3;
-export const ETIMEDOUT: -4;
 export const ECLOSED: -5;
-export const EPEERDEAD: -6;
-export const EPEERRESET: -7;
-export const ECORRUPT: -8;
-export const EBADMAGIC: -9;
-export const EVERSION: -10;
+export const ETIMEOUT: -10;
+export const EMSGSIZE: -11;
+export const EPEERDEAD: -60;
+export const EPEERRESET: -61;
+export const ECORRUPT: -62;
+export const EBADMAGIC: -63;
+export const EVERSION: -64;
 
 export const MAGIC: number;
 export const VERSION: 1;
@@ -24,9 +25,9 @@ export const DATA_OFFSET: 1024;
 export const RING_MIN: 256;
 export const RING_MAX: number;
 
-/** The sentence for an error code (as shmq_strerror()). */
+/** The sentence for an error code (as yamux_strerror()). */
 export function strerror(code: number): string;
-/** The C enumerator's name for an error code ("SHMQ_ECORRUPT"). */
+/** The C enumerator's name for an error code ("YAMUX_ECORRUPT"). */
 export function errname(code: number): string;
 
 /** An shmq failure with one of the negative error codes. */

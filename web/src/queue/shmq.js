@@ -24,43 +24,44 @@ export const WRITABLE = 2;
 /** commit() flag: append the record without publishing it (see flush()). */
 export const MORE = 1;
 
-/** Error codes, the values of the C enum shmq_error. */
+/** Error codes: the values of the C enum yamux_error the queue uses (one error space for the
+ * whole library, include/yamux/error.h). */
 export const OK = 0;
 export const EAGAIN = -1;
 export const EINVAL = -2;
-export const EMSGSIZE = -3;
-export const ETIMEDOUT = -4;
 export const ECLOSED = -5;
-export const EPEERDEAD = -6;
-export const EPEERRESET = -7;
-export const ECORRUPT = -8;
-export const EBADMAGIC = -9;
-export const EVERSION = -10;
+export const ETIMEOUT = -10;
+export const EMSGSIZE = -11;
+export const EPEERDEAD = -60;
+export const EPEERRESET = -61;
+export const ECORRUPT = -62;
+export const EBADMAGIC = -63;
+export const EVERSION = -64;
 
 const MESSAGES = new Map([
-  [OK, ['SHMQ_OK', 'success']],
-  [EAGAIN, ['SHMQ_EAGAIN', 'would block: queue empty, or not enough space']],
-  [EINVAL, ['SHMQ_EINVAL', 'invalid argument or call in the wrong state']],
-  [EMSGSIZE, ['SHMQ_EMSGSIZE', 'packet larger than the MTU, or receive buffer too small']],
-  [ETIMEDOUT, ['SHMQ_ETIMEDOUT', 'timed out']],
-  [ECLOSED, ['SHMQ_ECLOSED', 'queue closed']],
-  [EPEERDEAD, ['SHMQ_EPEERDEAD', 'peer died without closing the queue']],
-  [EPEERRESET, ['SHMQ_EPEERRESET', 'peer re-attached (generation changed)']],
-  [ECORRUPT, ['SHMQ_ECORRUPT', 'shared region corrupt: inconsistent index, length or field']],
-  [EBADMAGIC, ['SHMQ_EBADMAGIC', 'not a formatted shmq region (bad magic)']],
-  [EVERSION, ['SHMQ_EVERSION', 'unsupported shmq layout version or flags']],
+  [OK, ['YAMUX_OK', 'success']],
+  [EAGAIN, ['YAMUX_EAGAIN', 'operation would block; retry after the next event']],
+  [EINVAL, ['YAMUX_EINVAL', 'invalid argument or call in the wrong state']],
+  [ECLOSED, ['YAMUX_ECLOSED', 'closed']],
+  [ETIMEOUT, ['YAMUX_ETIMEOUT', 'timed out']],
+  [EMSGSIZE, ['YAMUX_EMSGSIZE', 'packet larger than the MTU, or receive buffer too small']],
+  [EPEERDEAD, ['YAMUX_EPEERDEAD', 'peer died without closing the queue']],
+  [EPEERRESET, ['YAMUX_EPEERRESET', 'peer re-attached (generation changed)']],
+  [ECORRUPT, ['YAMUX_ECORRUPT', 'shared region corrupt: inconsistent index, length or field']],
+  [EBADMAGIC, ['YAMUX_EBADMAGIC', 'not a formatted shmq region (bad magic)']],
+  [EVERSION, ['YAMUX_EVERSION', 'unsupported shmq layout version or flags']],
 ]);
 
-/** The sentence for an error code (as shmq_strerror()). */
+/** The sentence for an error code (as yamux_strerror()). */
 export function strerror(code) {
   const m = MESSAGES.get(code);
   return m ? m[1] : 'unknown shmq error';
 }
 
-/** The enumerator's name for an error code (as shmq_errname()). */
+/** The enumerator's name for an error code (as yamux_errname()). */
 export function errname(code) {
   const m = MESSAGES.get(code);
-  return m ? m[0] : 'SHMQ_E?';
+  return m ? m[0] : 'YAMUX_E?';
 }
 
 /** An shmq failure: `code` is one of the negative error codes, `codeName` its C name. */
