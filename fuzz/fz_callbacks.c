@@ -28,11 +28,11 @@ static void on_incoming(yamux_session *s, void *ud) {
     fz_side *side = ud;
     enter(side, s, "on_incoming");
     side->incoming++;
-    FZ_CHECK(yamux_session_backlog(s) > 0, "on_incoming with an empty backlog");
+    FZ_CHECK(yamux_session_get_backlog(s) > 0, "on_incoming with an empty backlog");
     if (!(side->knobs & FZ_AUTO_ACCEPT)) return;
     yamux_stream *st;
     while ((st = yamux_session_accept(s)) != NULL) {
-        FZ_CHECK(!fz_id_is_ours(yamux_stream_id(st), side->is_client), "accepted our own id");
+        FZ_CHECK(!fz_id_is_ours(yamux_stream_get_id(st), side->is_client), "accepted our own id");
         fz_handle_add(side, st);
     }
 }
@@ -40,13 +40,13 @@ static void on_incoming(yamux_session *s, void *ud) {
 static void on_stream(yamux_session *s, yamux_stream *st, unsigned ev, void *ud) {
     fz_side *side = ud;
     enter(side, s, "on_stream");
-    FZ_CHECK(yamux_stream_session(st) == s, "on_stream: wrong session");
+    FZ_CHECK(yamux_stream_get_session(st) == s, "on_stream: wrong session");
     FZ_CHECK(ev != 0 && (ev & ~0x1Fu) == 0, "on_stream events %#x", ev);
     FZ_CHECK(fz_handle_find(side, st) >= 0, "event %#x for stream %u the application does not hold",
-             ev, yamux_stream_id(st));
+             ev, yamux_stream_get_id(st));
     if (ev & YAMUX_EV_ESTABLISHED)
-        FZ_CHECK(fz_id_is_ours(yamux_stream_id(st), side->is_client), "ESTABLISHED inbound");
-    fz_check_errname(yamux_stream_error(st), "yamux_stream_error");
+        FZ_CHECK(fz_id_is_ours(yamux_stream_get_id(st), side->is_client), "ESTABLISHED inbound");
+    fz_check_errname(yamux_stream_get_error(st), "yamux_stream_get_error");
     fz_io_event(side, st, ev);
 }
 
@@ -72,7 +72,7 @@ static void on_ping(yamux_session *s, uint32_t opaque, int status, uint64_t rtt,
 static void on_goaway(yamux_session *s, void *ud) {
     fz_side *side = ud;
     enter(side, s, "on_goaway");
-    FZ_CHECK(yamux_session_remote_goaway(s), "on_goaway");
+    FZ_CHECK(yamux_session_is_goaway_received(s), "on_goaway");
     FZ_CHECK(++side->goaways == 1, "on_goaway called twice");
 }
 
@@ -81,13 +81,14 @@ static void on_close(yamux_session *s, int err, void *ud) {
     enter(side, s, "on_close");
     FZ_CHECK(yamux_session_is_closed(s), "on_close on a live session");
     fz_check_errname(err, "on_close");
-    FZ_CHECK(err == yamux_session_error(s), "on_close %s, session error %s", yamux_errname(err),
-             yamux_errname(yamux_session_error(s)));
+    FZ_CHECK(err == yamux_session_get_error(s), "on_close %s, session error %s", yamux_errname(err),
+             yamux_errname(yamux_session_get_error(s)));
     FZ_CHECK(++side->closes == 1, "on_close called twice");
     side->close_err = err;
 }
 
-const yamux_callbacks fz_side_callbacks = {.on_incoming = on_incoming,
+const yamux_callbacks fz_side_callbacks = {.size = sizeof(yamux_callbacks),
+                                           .on_incoming = on_incoming,
                                            .on_stream = on_stream,
                                            .on_ping = on_ping,
                                            .on_goaway = on_goaway,

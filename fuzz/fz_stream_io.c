@@ -39,7 +39,7 @@ void fz_handle_drop(fz_side *side, size_t i) {
 
 /* Half-closes `st` (valid for the duration); remembers it when the stream was live. */
 int fz_io_close_write(fz_side *side, yamux_stream *st) {
-    uint32_t id = yamux_stream_id(st);
+    uint32_t id = yamux_stream_get_id(st);
     side->in_app_call++;
     int r = yamux_stream_close_write(st);
     side->in_app_call--;
@@ -52,7 +52,8 @@ void fz_io_release(fz_side *side, yamux_stream *st) {
     long i = fz_handle_find(side, st);
     FZ_CHECK(i >= 0, "releasing a stream the application does not hold");
     fz_handle_drop(side, (size_t)i);
-    if (yamux_stream_error(st) == 0) fz_ledger_get(&side->led, yamux_stream_id(st))->app_fin = 1;
+    if (yamux_stream_get_error(st) == 0)
+        fz_ledger_get(&side->led, yamux_stream_get_id(st))->app_fin = 1;
     side->in_app_call++;
     yamux_stream_release(st);
     side->in_app_call--;
@@ -63,11 +64,11 @@ void fz_io_release(fz_side *side, yamux_stream *st) {
 /* Writes `len` pattern bytes; returns the engine's result. */
 ptrdiff_t fz_io_write(fz_side *side, yamux_stream *st, size_t len) {
     static uint8_t buf[65536];
-    uint32_t id = yamux_stream_id(st);
+    uint32_t id = yamux_stream_get_id(st);
     fz_sid *e = fz_ledger_get(&side->led, id);
     if (len > sizeof buf) len = sizeof buf;
     fz_pattern_fill(buf, len, e->wr, fz_seed(id, side->idx));
-    size_t space = yamux_stream_write_space(st);
+    size_t space = yamux_stream_get_write_space(st);
     size_t failures = side->alloc.failures;
     uint64_t wr = e->wr;
     side->in_app_call++;
@@ -92,7 +93,7 @@ ptrdiff_t fz_io_write(fz_side *side, yamux_stream *st, size_t len) {
 
 /* Writes what the application owes the peer on `st`, then FIN once it saw the end. */
 void fz_io_answer(fz_side *side, yamux_stream *st) {
-    uint32_t id = yamux_stream_id(st);
+    uint32_t id = yamux_stream_get_id(st);
     fz_sid *e = fz_ledger_get(&side->led, id);
     while (e->owed > 0) {
         size_t n = e->owed < 65536 ? (size_t)e->owed : 65536;
@@ -106,7 +107,7 @@ void fz_io_answer(fz_side *side, yamux_stream *st) {
 
 /* Checks `n` received bytes against what the peer wrote. */
 static void account_read(fz_side *side, yamux_stream *st, const uint8_t *p, size_t n) {
-    uint32_t id = yamux_stream_id(st);
+    uint32_t id = yamux_stream_get_id(st);
     fz_sid *e = fz_ledger_get(&side->led, id);
     FZ_CHECK(!e->app_eof, "stream %u: %zu bytes after the end of stream", id, n);
     if ((side->knobs & FZ_VERIFY_READS) && side->peer) {
@@ -125,9 +126,9 @@ static void account_read(fz_side *side, yamux_stream *st, const uint8_t *p, size
 }
 
 static void account_eof(fz_side *side, yamux_stream *st) {
-    uint32_t id = yamux_stream_id(st);
+    uint32_t id = yamux_stream_get_id(st);
     fz_sid *e = fz_ledger_get(&side->led, id);
-    FZ_CHECK(yamux_stream_at_eof(st), "read returned 0 but at_eof is false");
+    FZ_CHECK(yamux_stream_is_eof(st), "read returned 0 but at_eof is false");
     e->app_eof = 1;
     if ((side->knobs & FZ_VERIFY_READS) && side->peer) {
         const fz_sid *w = fz_ledger_find(&side->peer->led, id);
@@ -142,7 +143,7 @@ ptrdiff_t fz_io_read(fz_side *side, yamux_stream *st, size_t len) {
     if (len > sizeof buf) len = sizeof buf;
     if (side->knobs & FZ_PEEK) {
         const uint8_t *p;
-        size_t avail = yamux_stream_read_available(st);
+        size_t avail = yamux_stream_get_read_available(st);
         size_t n = yamux_stream_peek(st, &p);
         FZ_CHECK(n <= avail && (n > 0) == (avail > 0), "peek %zu of %zu available", n, avail);
         if (n > 0) {

@@ -1,11 +1,13 @@
 /* yamux session: configuration, lifecycle, event dispatch and the session-level API.
  * Input parsing lives in session_recv.c, output in session_send.c, timers in
  * session_timer.c and streams in stream.c. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "random.h"
 #include "session_internal.h"
+#include "sized.h"
 
 #define MIB (1024u * 1024u)
 #define SEC 1000000000ull
@@ -23,8 +25,13 @@ static void default_free(void *ptr, size_t size, void *ud) {
 
 static const yamux_allocator default_allocator = {default_malloc, default_free, NULL};
 
-void yamux_config_init(yamux_config *cfg) {
+/* The fields of the first release: a config or callbacks struct must have at least these. */
+#define CONFIG_V1_SIZE    (offsetof(yamux_config, allocator) + sizeof(void *))
+#define CALLBACKS_V1_SIZE (offsetof(yamux_callbacks, on_data) + sizeof(void (*)(void)))
+
+static void config_defaults(yamux_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
+    cfg->size = sizeof *cfg;
     cfg->accept_backlog = 256;
     cfg->max_inflight_opens = 256;
     cfg->max_streams = 65536;
@@ -41,7 +48,25 @@ void yamux_config_init(yamux_config *cfg) {
     cfg->allocator = NULL;
 }
 
-int yamux_config_validate(const yamux_config *cfg) {
+void yamux_config_init_size(yamux_config *cfg, size_t size) {
+    yamux_config d;
+    config_defaults(&d);
+    yx_sized_init(cfg, size, &d, sizeof d);
+}
+
+void yamux_callbacks_init_size(yamux_callbacks *cb, size_t size) {
+    yamux_callbacks d;
+    memset(&d, 0, sizeof d);
+    yx_sized_init(cb, size, &d, sizeof d);
+}
+
+/* The caller's config over the defaults; YAMUX_EINVAL without a valid size. */
+static int config_read(yamux_config *out, const yamux_config *cfg) {
+    config_defaults(out);
+    return cfg ? yx_sized_copy(out, sizeof *out, cfg, CONFIG_V1_SIZE - sizeof(size_t)) : YAMUX_OK;
+}
+
+static int check_config(const yamux_config *cfg) {
     if (cfg->accept_backlog == 0 || cfg->max_inflight_opens == 0 || cfg->max_streams == 0)
         return YAMUX_EINVAL;
     if (cfg->max_stream_window < YAMUX_INITIAL_WINDOW || cfg->max_stream_window > 16 * MIB)
@@ -55,16 +80,28 @@ int yamux_config_validate(const yamux_config *cfg) {
     return YAMUX_OK;
 }
 
+int yamux_config_validate(const yamux_config *cfg) {
+    yamux_config c;
+    if (!cfg || config_read(&c, cfg) != YAMUX_OK) return YAMUX_EINVAL;
+    return check_config(&c);
+}
+
+int yx_callbacks_read(yamux_callbacks *out, const yamux_callbacks *cb) {
+    memset(out, 0, sizeof *out);
+    out->size = sizeof *out;
+    return cb ? yx_sized_copy(out, sizeof *out, cb, CALLBACKS_V1_SIZE - sizeof(size_t)) : YAMUX_OK;
+}
+
 int yamux_session_new(yamux_session **out, int is_client, const yamux_config *cfg,
                       const yamux_callbacks *cb, void *user_data) {
-    yamux_config defaults;
+    yamux_config c;
+    yamux_callbacks callbacks;
     if (!out) return YAMUX_EINVAL;
     *out = NULL;
-    if (!cfg) {
-        yamux_config_init(&defaults);
-        cfg = &defaults;
-    }
-    if (yamux_config_validate(cfg) != YAMUX_OK) return YAMUX_EINVAL;
+    if (config_read(&c, cfg) != YAMUX_OK || check_config(&c) != YAMUX_OK ||
+        yx_callbacks_read(&callbacks, cb) != YAMUX_OK)
+        return YAMUX_EINVAL;
+    cfg = &c;
     const yamux_allocator *alloc = cfg->allocator ? cfg->allocator : &default_allocator;
     yamux_session *s = alloc->malloc(sizeof *s, alloc->ud);
     if (!s) return YAMUX_ENOMEM;
@@ -72,7 +109,7 @@ int yamux_session_new(yamux_session **out, int is_client, const yamux_config *cf
     s->cfg = *cfg;
     s->alloc = *alloc;
     s->cfg.allocator = NULL; /* the copy in s->alloc is authoritative */
-    if (cb) s->cb = *cb;
+    s->cb = callbacks;
     s->user_data = user_data;
     s->is_client = is_client ? 1 : 0;
     s->state = YX_ALIVE;
@@ -115,7 +152,7 @@ void yamux_session_free(yamux_session *s) {
     session_destroy(s);
 }
 
-void *yamux_session_user_data(const yamux_session *s) {
+void *yamux_session_get_user_data(const yamux_session *s) {
     return s->user_data;
 }
 
@@ -233,7 +270,7 @@ void yamux_session_close(yamux_session *s) {
     if (s->state != YX_ENDED) yx_session_end(s, 0, YAMUX_GOAWAY_NORMAL);
 }
 
-int yamux_session_go_away(yamux_session *s) {
+int yamux_session_goaway(yamux_session *s) {
     if (s->state == YX_ENDED) return YAMUX_ESHUTDOWN;
     if (!s->local_goaway) {
         s->local_goaway = 1;
@@ -293,7 +330,7 @@ yamux_stream *yamux_session_accept(yamux_session *s) {
     return st;
 }
 
-size_t yamux_session_backlog(const yamux_session *s) {
+size_t yamux_session_get_backlog(const yamux_session *s) {
     return s->backlog_len;
 }
 
@@ -319,7 +356,7 @@ int yamux_session_ping(yamux_session *s, uint32_t *opaque_out) {
 
 /* ---- queries ----------------------------------------------------------------------------- */
 
-int yamux_session_error(const yamux_session *s) {
+int yamux_session_get_error(const yamux_session *s) {
     return s->err;
 }
 
@@ -327,22 +364,22 @@ int yamux_session_is_closed(const yamux_session *s) {
     return s->state == YX_ENDED;
 }
 
-int yamux_session_remote_goaway(const yamux_session *s) {
+int yamux_session_is_goaway_received(const yamux_session *s) {
     return s->remote_goaway;
 }
 
-size_t yamux_session_num_streams(const yamux_session *s) {
+size_t yamux_session_get_num_streams(const yamux_session *s) {
     return s->num_streams;
 }
 
-uint64_t yamux_session_rtt(const yamux_session *s) {
+uint64_t yamux_session_get_rtt(const yamux_session *s) {
     return s->rtt;
 }
 
-void yamux_session_stats(const yamux_session *s, yamux_stats *out) {
-    *out = s->stats;
+void yamux_session_get_stats_size(const yamux_session *s, yamux_stats *out, size_t size) {
+    memcpy(out, &s->stats, size < sizeof s->stats ? size : sizeof s->stats);
 }
 
-uint64_t yamux_session_recv_memory(const yamux_session *s) {
+uint64_t yamux_session_get_recv_memory(const yamux_session *s) {
     return s->recv_reserved;
 }

@@ -101,7 +101,7 @@ static void produce_data(yamux_session *s, yamux_stream *st) {
 static int produce_frame(yamux_session *s) {
     if (s->out_count == YX_OUT_CAP) return 0;
     if (s->goaway_pending >= 0) {
-        out_push(s, YAMUX_TYPE_GO_AWAY, 0, 0, (uint32_t)s->goaway_pending);
+        out_push(s, YAMUX_TYPE_GOAWAY, 0, 0, (uint32_t)s->goaway_pending);
         s->goaway_pending = -1;
         s->goaway_sent = 1;
         return 1;
@@ -255,10 +255,10 @@ size_t yamux_session_send(yamux_session *s, uint8_t *buf, size_t cap) {
     return total;
 }
 
-int yamux_session_want_send(const yamux_session *s) {
+int yamux_session_is_send_pending(const yamux_session *s) {
     return yx_session_out_ready(s);
 }
 
-size_t yamux_session_send_inflight(const yamux_session *s) {
+size_t yamux_session_get_send_inflight(const yamux_session *s) {
     return s->inflight;
 }

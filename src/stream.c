@@ -247,11 +247,11 @@ static int stream_dead_err(const yamux_stream *st) {
     return 0;
 }
 
-uint32_t yamux_stream_id(const yamux_stream *st) {
+uint32_t yamux_stream_get_id(const yamux_stream *st) {
     return st->id;
 }
 
-yamux_session *yamux_stream_session(const yamux_stream *st) {
+yamux_session *yamux_stream_get_session(const yamux_stream *st) {
     return st->session;
 }
 
@@ -259,11 +259,11 @@ void yamux_stream_set_user_data(yamux_stream *st, void *ud) {
     st->user_data = ud;
 }
 
-void *yamux_stream_user_data(const yamux_stream *st) {
+void *yamux_stream_get_user_data(const yamux_stream *st) {
     return st->user_data;
 }
 
-size_t yamux_stream_write_space(const yamux_stream *st) {
+size_t yamux_stream_get_write_space(const yamux_stream *st) {
     if (stream_dead_err(st) || st->fin_requested) return 0;
     size_t cap = st->session->cfg.stream_send_buffer;
     return st->sendq.len < cap ? cap - st->sendq.len : 0;
@@ -275,7 +275,7 @@ ptrdiff_t yamux_stream_write(yamux_stream *st, const void *buf, size_t len) {
     if (e) return e;
     if (st->fin_requested) return YAMUX_ECLOSED;
     if (len == 0) return 0;
-    size_t space = yamux_stream_write_space(st);
+    size_t space = yamux_stream_get_write_space(st);
     if (space == 0) {
         st->want_writable = 1;
         return YAMUX_EAGAIN;
@@ -294,7 +294,7 @@ ptrdiff_t yamux_stream_write_ref(yamux_stream *st, const void *buf, size_t len,
     int e = stream_dead_err(st);
     if (!e && st->fin_requested) e = YAMUX_ECLOSED;
     if (!e && len > UINT32_MAX) e = YAMUX_EINVAL; /* one by-reference chunk */
-    if (!e && yamux_stream_write_space(st) == 0) {
+    if (!e && yamux_stream_get_write_space(st) == 0) {
         st->want_writable = 1;
         e = YAMUX_EAGAIN;
     }
@@ -342,15 +342,15 @@ void yamux_stream_consume(yamux_stream *st, size_t n) {
     yx_stream_recv_consumed(st);
 }
 
-size_t yamux_stream_read_available(const yamux_stream *st) {
+size_t yamux_stream_get_read_available(const yamux_stream *st) {
     return st->recvq.len;
 }
 
-size_t yamux_stream_unsent(const yamux_stream *st) {
+size_t yamux_stream_get_unsent(const yamux_stream *st) {
     return st->sendq.len;
 }
 
-int yamux_stream_at_eof(const yamux_stream *st) {
+int yamux_stream_is_eof(const yamux_stream *st) {
     return st->remote_fin && st->recvq.len == 0;
 }
 
@@ -388,17 +388,17 @@ void yamux_stream_release(yamux_stream *st) {
     yx_stream_maybe_free(st);
 }
 
-int yamux_stream_error(const yamux_stream *st) {
+int yamux_stream_get_error(const yamux_stream *st) {
     int e = stream_dead_err(st);
     if (e) return e;
     if (st->fin_sent && st->remote_fin) return YAMUX_ECLOSED;
     return 0;
 }
 
-uint32_t yamux_stream_send_window(const yamux_stream *st) {
+uint32_t yamux_stream_get_send_window(const yamux_stream *st) {
     return st->send_window;
 }
 
-uint32_t yamux_stream_recv_window(const yamux_stream *st) {
+uint32_t yamux_stream_get_recv_window(const yamux_stream *st) {
     return st->recv_window;
 }

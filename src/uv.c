@@ -29,7 +29,7 @@ struct yamux_uv {
     uv_write_t wreq;
     uv_shutdown_t sreq;
     yamux_session *s;
-    yamux_uv_closed_cb on_closed;
+    yamux_uv_close_cb close_cb; /* set by yamux_uv_close() */
 
     uint8_t *rbuf;
     size_t rpos, rlen;         /* input not yet taken by the session (it was busy answering) */
@@ -44,9 +44,11 @@ struct yamux_uv {
     int out_dead;      /* writing failed: output is discarded, input goes on until its end */
     int shutdown_sent; /* uv_shutdown issued */
     int shutdown_done;
-    int lingering;    /* the bound on the last output's wait is running */
-    int handles_open; /* handles still to be closed */
-    int closing;      /* uv_close issued on every handle */
+    int lingering;      /* the bound on the last output's wait is running */
+    int transport_done; /* the end is written and shut down (or given up): handles may close */
+    int close_asked;    /* yamux_uv_close() was called */
+    int handles_open;   /* handles still to be closed */
+    int closing;        /* uv_close issued on every handle */
 };
 
 static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
@@ -206,14 +208,20 @@ static void flush(yamux_uv *u) {
 static void on_handle_closed(uv_handle_t *h) {
     yamux_uv *u = h->data;
     if (--u->handles_open > 0) return;
-    if (u->on_closed) u->on_closed(u, yamux_session_error(u->s), u->fwd.user_data);
+    if (u->close_cb) u->close_cb(u, yamux_session_get_error(u->s), u->fwd.user_data);
     yamux_session_free(u->s);
     free(u->rbuf);
     free(u);
 }
 
+/* The transport is finished: close the handles once the application asked (as libuv, a handle
+ * is never freed behind its owner's back). */
 static void close_all(yamux_uv *u) {
-    if (u->closing) return;
+    u->transport_done = 1;
+    uv_timer_stop(&u->timer);
+    if (u->reading) uv_read_stop(u->stream);
+    u->reading = 0;
+    if (u->closing || !u->close_asked) return;
     u->closing = 1;
     uv_close((uv_handle_t *)u->stream, on_handle_closed);
     uv_close((uv_handle_t *)&u->timer, on_handle_closed);
@@ -244,7 +252,7 @@ static void teardown(yamux_uv *u) {
         close_all(u);
         return;
     }
-    if (u->writing || u->wcnt > u->widx || yamux_session_want_send(u->s)) {
+    if (u->writing || u->wcnt > u->widx || yamux_session_is_send_pending(u->s)) {
         /* The last output waits for a peer that may never read it: bound the wait. */
         if (!u->lingering) linger(u);
         return;
@@ -267,7 +275,7 @@ static void teardown(yamux_uv *u) {
 /* ---- servicing --------------------------------------------------------------------------- */
 
 static void rearm_timer(yamux_uv *u) {
-    uint64_t d = yamux_session_next_deadline(u->s);
+    uint64_t d = yamux_session_get_next_deadline(u->s);
     if (d == u->timer_at && (d == UINT64_MAX || uv_is_active((uv_handle_t *)&u->timer))) return;
     u->timer_at = d;
     if (d == UINT64_MAX) {
@@ -287,9 +295,9 @@ static void on_timer(uv_timer_t *h) {
 /* Before the loop sleeps: everything the session and the application left to do. */
 static void on_prepare(uv_prepare_t *h) {
     yamux_uv *u = h->data;
-    if (u->closing) return;
+    if (u->closing || u->transport_done) return;
     uint64_t now = uv_hrtime();
-    if (yamux_session_next_deadline(u->s) <= now) yamux_session_tick(u->s, now);
+    if (yamux_session_get_next_deadline(u->s) <= now) yamux_session_tick(u->s, now);
     for (;;) {
         flush(u);
         size_t before = u->rpos;
@@ -306,27 +314,24 @@ static void on_prepare(uv_prepare_t *h) {
 /* ---- API --------------------------------------------------------------------------------- */
 
 int yamux_uv_new(yamux_uv **out, uv_loop_t *loop, uv_stream_t *stream, int is_client,
-                 const yamux_config *cfg, const yamux_callbacks *cb, yamux_uv_closed_cb on_closed,
-                 void *user_data) {
+                 const yamux_config *cfg, const yamux_callbacks *cb, void *user_data) {
     if (!out || !loop || !stream) return YAMUX_EINVAL;
     *out = NULL;
     yamux_uv *u = calloc(1, sizeof *u);
     if (!u) return YAMUX_ENOMEM;
     u->rbuf = malloc(RBUF_SIZE);
-    if (!u->rbuf) {
+    yamux_callbacks mine;
+    int r = u->rbuf ? yx_fwd_init(&u->fwd, cb, user_data, &mine) : YAMUX_ENOMEM;
+    if (r != YAMUX_OK) {
+        free(u->rbuf);
         free(u);
-        return YAMUX_ENOMEM;
+        return r;
     }
-    if (cb) u->fwd.app = *cb;
     u->loop = loop;
     u->stream = stream;
-    u->fwd.user_data = user_data;
-    u->on_closed = on_closed;
     u->timer_at = UINT64_MAX;
-    yamux_callbacks mine;
-    yx_fwd_callbacks(&mine, &u->fwd);
     mine.on_close = on_session_close;
-    int r = yamux_session_new(&u->s, is_client, cfg, &mine, u);
+    r = yamux_session_new(&u->s, is_client, cfg, &mine, u);
     if (r != YAMUX_OK) {
         free(u->rbuf);
         free(u);
@@ -353,18 +358,22 @@ int yamux_uv_new(yamux_uv **out, uv_loop_t *loop, uv_stream_t *stream, int is_cl
     return YAMUX_OK;
 }
 
-yamux_session *yamux_uv_session(const yamux_uv *u) {
+yamux_session *yamux_uv_get_session(const yamux_uv *u) {
     return u->s;
 }
 
 yamux_uv *yamux_uv_from_session(const yamux_session *s) {
-    return yamux_session_user_data(s);
+    return yamux_session_get_user_data(s);
 }
 
-void *yamux_uv_user_data(const yamux_uv *u) {
+void *yamux_uv_get_user_data(const yamux_uv *u) {
     return u->fwd.user_data;
 }
 
-void yamux_uv_close(yamux_uv *u) {
-    if (!u->closing) yamux_session_close(u->s); /* the prepare handle takes it from here */
+void yamux_uv_close(yamux_uv *u, yamux_uv_close_cb cb) {
+    if (u->close_asked) return;
+    u->close_asked = 1;
+    u->close_cb = cb;
+    yamux_session_close(u->s); /* the prepare handle takes it from here */
+    if (u->transport_done) close_all(u);
 }

@@ -86,7 +86,7 @@ static void test_late_fresh_syn_accepted(void **state) {
     assert_int_equal(syn(&P.sv, 1), YAMUX_HEADER_SIZE); /* 2500 ids late, never used */
     assert_int_equal(syn(&P.sv, 2999), YAMUX_HEADER_SIZE);
     assert_false(yamux_session_is_closed(P.sv.s));
-    assert_int_equal(yamux_session_backlog(P.sv.s), 3);
+    assert_int_equal(yamux_session_get_backlog(P.sv.s), 3);
     /* a frame for an id never opened, below the highest: still a protocol error */
     assert_int_equal(frame(&P.sv, YAMUX_TYPE_WINDOW_UPDATE, 0, 3, 0), YAMUX_EPROTO_STREAM_ID);
 }

@@ -29,13 +29,13 @@ typedef struct {
 } region;
 
 static void region_create(region *r) {
-    r->len = shmq_region_size(RING, MTU);
+    r->len = yamux_shmq_region_size(RING, MTU);
     r->fd = memfd_create("shmq-test", MFD_CLOEXEC);
     assert_true(r->fd >= 0);
     assert_int_equal(ftruncate(r->fd, (off_t)r->len), 0);
     r->mem = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
     assert_true(r->mem != MAP_FAILED);
-    assert_int_equal(shmq_format(r->mem, r->len, RING, MTU), YAMUX_OK);
+    assert_int_equal(yamux_shmq_format(r->mem, r->len, RING, MTU), YAMUX_OK);
 }
 
 static void region_destroy(region *r) {
@@ -58,7 +58,7 @@ static uint64_t count_pkts(uint64_t stream, uint64_t target) {
 
 /* Sends stream `out` (>= target bytes) and receives stream `in` at the same time.
  * Returns 0 or a line number identifying the failure (the child cannot use cmocka). */
-static int exchange(shmq *q, uint64_t out, uint64_t in, uint64_t target) {
+static int exchange(yamux_shmq *q, uint64_t out, uint64_t in, uint64_t target) {
     static unsigned char buf[MTU];
     uint64_t sent = 0, got = 0, nsend = count_pkts(out, target), nrecv = count_pkts(in, target);
     while (sent < nsend || got < nrecv) {
@@ -66,7 +66,7 @@ static int exchange(shmq *q, uint64_t out, uint64_t in, uint64_t target) {
         size_t len = sent < nsend ? tu_pkt_len(out, sent, MTU) : 0;
         if (sent < nsend) {
             tu_fill(buf, len, out, sent);
-            int r = shmq_send(q, buf, len);
+            int r = yamux_shmq_send(q, buf, len);
             if (r == YAMUX_OK)
                 sent++, progress = 1;
             else if (r != YAMUX_EAGAIN)
@@ -75,18 +75,19 @@ static int exchange(shmq *q, uint64_t out, uint64_t in, uint64_t target) {
         if (got < nrecv) {
             const void *p;
             size_t n;
-            int r = shmq_peek(q, &p, &n);
+            int r = yamux_shmq_peek(q, &p, &n);
             if (r == YAMUX_OK) {
                 if (!tu_check(p, n, in, got, MTU)) return __LINE__;
-                shmq_release(q);
+                yamux_shmq_consume(q);
                 got++, progress = 1;
             } else if (r != YAMUX_EAGAIN) {
                 return __LINE__;
             }
         }
         if (!progress) {
-            unsigned ev = (sent < nsend ? SHMQ_WRITABLE : 0) | (got < nrecv ? SHMQ_READABLE : 0);
-            if (shmq_wait(q, ev, len, -1) <= 0) return __LINE__;
+            unsigned ev =
+                (sent < nsend ? YAMUX_SHMQ_WRITABLE : 0) | (got < nrecv ? YAMUX_SHMQ_READABLE : 0);
+            if (yamux_shmq_wait(q, ev, len, -1) <= 0) return __LINE__;
         }
     }
     return 0;
@@ -101,22 +102,23 @@ static void test_two_processes(void **state) {
     assert_true(pid >= 0);
     if (pid == 0) {
         void *m = child_map(&r);
-        shmq b;
-        memset(&b, 0, sizeof b);
-        int line = !m ? __LINE__ : shmq_attach(&b, m, r.len, SHMQ_SIDE_B) ? __LINE__ : 0;
-        if (!line) line = exchange(&b, 2, 1, target);
-        shmq_close(&b); /* also on failure: the parent must not wait forever */
+        yamux_shmq *b = NULL;
+        int line = !m                                                      ? __LINE__
+                   : yamux_shmq_new(&b, m, r.len, YAMUX_SHMQ_SIDE_B, NULL) ? __LINE__
+                                                                           : 0;
+        if (!line) line = exchange(b, 2, 1, target);
+        yamux_shmq_free(b); /* closes, also on failure: the parent must not wait forever */
         _exit(line ? 1 : 0);
     }
-    shmq a;
-    assert_int_equal(shmq_attach(&a, r.mem, r.len, SHMQ_SIDE_A), YAMUX_OK);
-    assert_int_equal(exchange(&a, 1, 2, target), 0);
-    assert_int_equal(shmq_wait_readable(&a, -1), YAMUX_ECLOSED); /* the child closes */
+    yamux_shmq *a;
+    assert_int_equal(yamux_shmq_new(&a, r.mem, r.len, YAMUX_SHMQ_SIDE_A, NULL), YAMUX_OK);
+    assert_int_equal(exchange(a, 1, 2, target), 0);
+    assert_int_equal(yamux_shmq_wait_readable(a, -1), YAMUX_ECLOSED); /* the child closes */
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
-    shmq_close(&a);
+    yamux_shmq_free(a);
     region_destroy(&r);
 }
 
@@ -132,20 +134,21 @@ static void test_dead_process_detected(void **state) {
     assert_true(pid >= 0);
     if (pid == 0) {
         void *m = child_map(&r);
-        shmq b;
-        if (!m || shmq_attach(&b, m, r.len, SHMQ_SIDE_B)) _exit(1);
-        while (LOAD_ACQUIRE(shmq__word(m, SHMQ_OFF_BELL(SHMQ_SIDE_A))) == 0)
+        yamux_shmq *b;
+        if (!m || yamux_shmq_new(&b, m, r.len, YAMUX_SHMQ_SIDE_B, NULL)) _exit(1);
+        while (LOAD_ACQUIRE(yx_shmq_word(m, YAMUX_SHMQ_OFF_BELL(YAMUX_SHMQ_SIDE_A))) == 0)
             sched_yield();
         _exit(0);
     }
-    shmq_options o;
-    shmq_options_init(&o);
+    yamux_shmq_options o;
+    yamux_shmq_options_init(&o);
     o.spin_ns = 0;
     o.check_interval_ms = 10;
-    shmq a;
-    assert_int_equal(shmq_attach_ex(&a, r.mem, r.len, SHMQ_SIDE_A, &o), YAMUX_OK);
-    assert_int_equal(shmq_wait_readable(&a, -1), YAMUX_EPEERDEAD);
-    assert_int_equal(shmq_send(&a, "x", 1), YAMUX_EPEERDEAD);
+    yamux_shmq *a;
+    assert_int_equal(yamux_shmq_new(&a, r.mem, r.len, YAMUX_SHMQ_SIDE_A, &o), YAMUX_OK);
+    assert_int_equal(yamux_shmq_wait_readable(a, -1), YAMUX_EPEERDEAD);
+    assert_int_equal(yamux_shmq_send(a, "x", 1), YAMUX_EPEERDEAD);
+    yamux_shmq_free(a);
     signal(SIGCHLD, old);
     region_destroy(&r);
 }

@@ -29,6 +29,15 @@ typedef struct side {
     struct side *other;
 } side;
 
+static void on_closed(yamux_uv *u, int err, void *ud);
+
+/* The session ended (by itself or by our close): release the binding. */
+static void on_end(yamux_session *s, int err, void *ud) {
+    (void)err;
+    (void)ud;
+    yamux_uv_close(yamux_uv_from_session(s), on_closed);
+}
+
 static void pump(side *x) {
     /* client: write the pattern; server: echo; both: read what comes */
     if (x->is_client) {
@@ -50,10 +59,10 @@ static void pump(side *x) {
             x->got += k;
             yamux_stream_consume(x->st, k);
         }
-        if (yamux_stream_at_eof(x->st)) {
+        if (yamux_stream_is_eof(x->st)) {
             yamux_stream_release(x->st);
             x->st = NULL;
-            yamux_uv_close(x->u);
+            yamux_uv_close(x->u, on_closed);
         }
         return;
     }
@@ -65,7 +74,7 @@ static void pump(side *x) {
         x->got += (uint64_t)w;
         yamux_stream_consume(x->st, (size_t)w);
     }
-    if (yamux_stream_at_eof(x->st)) yamux_stream_close_write(x->st);
+    if (yamux_stream_is_eof(x->st)) yamux_stream_close_write(x->st);
 }
 
 static void on_stream(yamux_session *s, yamux_stream *st, unsigned ev, void *ud) {
@@ -110,13 +119,15 @@ static void test_echo_and_close(void **state) {
     side c = {.is_client = 1}, sv = {0};
     c.other = &sv;
     sv.other = &c;
-    yamux_callbacks cb = {.on_incoming = on_incoming, .on_stream = on_stream};
+    yamux_callbacks cb = {.size = sizeof(yamux_callbacks),
+                          .on_incoming = on_incoming,
+                          .on_stream = on_stream,
+                          .on_close = on_end};
     yamux_config cfg;
     yamux_config_init(&cfg);
-    assert_int_equal(yamux_uv_new(&c.u, &loop, (uv_stream_t *)pc, 1, &cfg, &cb, on_closed, &c), 0);
-    assert_int_equal(yamux_uv_new(&sv.u, &loop, (uv_stream_t *)ps, 0, &cfg, &cb, on_closed, &sv),
-                     0);
-    assert_int_equal(yamux_session_open(yamux_uv_session(c.u), &c.st), 0);
+    assert_int_equal(yamux_uv_new(&c.u, &loop, (uv_stream_t *)pc, 1, &cfg, &cb, &c), 0);
+    assert_int_equal(yamux_uv_new(&sv.u, &loop, (uv_stream_t *)ps, 0, &cfg, &cb, &sv), 0);
+    assert_int_equal(yamux_session_open(yamux_uv_get_session(c.u), &c.st), 0);
     pump(&c);
     uv_run(&loop, UV_RUN_DEFAULT); /* returns once both sides closed every handle */
     assert_int_equal(c.got, TOTAL);
@@ -140,15 +151,15 @@ static void test_close_with_unread_output(void **state) {
     yamux_config cfg;
     yamux_config_init(&cfg);
     cfg.stream_send_buffer = 4u << 20;
-    assert_int_equal(yamux_uv_new(&c.u, &loop, (uv_stream_t *)pc, 1, &cfg, NULL, on_closed, &c), 0);
+    assert_int_equal(yamux_uv_new(&c.u, &loop, (uv_stream_t *)pc, 1, &cfg, NULL, &c), 0);
     yamux_stream *st;
-    assert_int_equal(yamux_session_open(yamux_uv_session(c.u), &st), 0);
+    assert_int_equal(yamux_session_open(yamux_uv_get_session(c.u), &st), 0);
     static uint8_t big[256 << 10];
     assert_int_equal(yamux_stream_write(st, big, sizeof big), (ptrdiff_t)sizeof big);
     /* let the socket buffers fill */
     for (int i = 0; i < 100; i++)
         uv_run(&loop, UV_RUN_NOWAIT);
-    yamux_uv_close(c.u);
+    yamux_uv_close(c.u, on_closed);
     uv_run(&loop, UV_RUN_DEFAULT); /* ends once the bounded linger gave up on the peer */
     assert_true(c.closed);
     close(fds[1]);
@@ -192,7 +203,7 @@ static void slow_read(uv_timer_t *t) {
 static void close_on_error(yamux_session *s, int err, void *ud) {
     side *x = ud;
     x->close_err = err;
-    yamux_uv_close(yamux_uv_from_session(s));
+    yamux_uv_close(yamux_uv_from_session(s), on_closed);
 }
 
 /* The write timeout counts progress when a write completes. Output the socket did not take at
@@ -209,19 +220,19 @@ static void test_slow_link_is_not_stalled(void **state) {
     assert_int_equal(setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
     uv_pipe_t *pc = pipe_on(&loop, fds[0]);
     side c = {.is_client = 1};
-    yamux_callbacks cb = {.on_close = close_on_error};
+    yamux_callbacks cb = {.size = sizeof(yamux_callbacks), .on_close = close_on_error};
     yamux_config cfg;
     yamux_config_init(&cfg);
     cfg.enable_keepalive = 0;
     cfg.write_timeout = 320 * 1000000ull;
     cfg.stream_send_buffer = SLOW_TOTAL;
-    assert_int_equal(yamux_uv_new(&c.u, &loop, (uv_stream_t *)pc, 1, &cfg, &cb, on_closed, &c), 0);
+    assert_int_equal(yamux_uv_new(&c.u, &loop, (uv_stream_t *)pc, 1, &cfg, &cb, &c), 0);
     slow peer = {.fd = fds[1]};
     uv_timer_init(&loop, &peer.t);
     peer.t.data = &peer;
     uv_timer_start(&peer.t, slow_read, SLOW_MS, SLOW_MS);
     yamux_stream *st;
-    assert_int_equal(yamux_session_open(yamux_uv_session(c.u), &st), 0);
+    assert_int_equal(yamux_session_open(yamux_uv_get_session(c.u), &st), 0);
     static uint8_t data[SLOW_TOTAL];
     assert_int_equal(yamux_stream_write(st, data, sizeof data), (ptrdiff_t)sizeof data);
     assert_int_equal(yamux_stream_close_write(st), 0);
@@ -230,7 +241,7 @@ static void test_slow_link_is_not_stalled(void **state) {
     assert_false(c.closed); /* no EWRITE_TIMEOUT */
     assert_true(peer.got >= SLOW_TOTAL);
     yamux_stream_release(st);
-    yamux_uv_close(c.u);
+    yamux_uv_close(c.u, on_closed);
     uv_timer_stop(&peer.t);
     close(fds[1]); /* the peer goes: the close completes */
     uv_close((uv_handle_t *)&peer.t, NULL);
@@ -272,17 +283,19 @@ static void test_write_error_keeps_input(void **state) {
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
     uv_pipe_t *ps = pipe_on(&loop, fds[0]);
     side sv = {0};
-    yamux_callbacks cb = {.on_incoming = keep_incoming, .on_stream = keep_stream};
+    yamux_callbacks cb = {.size = sizeof(yamux_callbacks),
+                          .on_incoming = keep_incoming,
+                          .on_stream = keep_stream,
+                          .on_close = on_end};
     yamux_config cfg;
     yamux_config_init(&cfg);
     cfg.enable_keepalive = 0;
-    assert_int_equal(yamux_uv_new(&sv.u, &loop, (uv_stream_t *)ps, 0, &cfg, &cb, on_closed, &sv),
-                     0);
+    assert_int_equal(yamux_uv_new(&sv.u, &loop, (uv_stream_t *)ps, 0, &cfg, &cb, &sv), 0);
     /* The peer stops reading: our writes fail (EPIPE). */
     assert_int_equal(shutdown(fds[1], SHUT_RD), 0);
     uv_run(&loop, UV_RUN_NOWAIT);
     yamux_stream *st;
-    assert_int_equal(yamux_session_open(yamux_uv_session(sv.u), &st), 0);
+    assert_int_equal(yamux_session_open(yamux_uv_get_session(sv.u), &st), 0);
     assert_int_equal(yamux_stream_write(st, "x", 1), 1);
     for (int i = 0; i < 10; i++)
         uv_run(&loop, UV_RUN_NOWAIT);

@@ -134,7 +134,7 @@ export class Engine {
    */
   readChunk(st, max) {
     const x = this.x;
-    const avail = x.yamux_stream_read_available(st);
+    const avail = x.yamux_stream_get_read_available(st);
     if (!avail) return null;
     const n = Math.min(avail, max);
     const pp = this.words >> 2;

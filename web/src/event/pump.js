@@ -70,7 +70,7 @@ export class Pump {
           heap.set(ring.subarray(p, p + q.rxLen), this.inBuf + len);
           len += q.rxLen;
         }
-        q.release();
+        q.consume();
       } catch (e) {
         err = e;
       }
@@ -116,7 +116,7 @@ export class Pump {
       }
     }
     try {
-      while (!this.dead && x.yamux_session_want_send(s)) {
+      while (!this.dead && x.yamux_session_is_send_pending(s)) {
         const p = q.reserveOffset(this.mtu);
         if (p < 0) {
           this.outBlocked = true;
@@ -158,7 +158,7 @@ export class Pump {
    * ring space. */
   busy() {
     if (this.outBlocked) return false;
-    return this.holdLen > 0 || this.e.x.yamux_session_want_send(this.e.s);
+    return this.holdLen > 0 || this.e.x.yamux_session_is_send_pending(this.e.s);
   }
 
   /** What to wait for: input, and ring space for output that waits. While the engine holds

@@ -153,7 +153,7 @@ export class Session {
 
   /** Sends GoAway 0: the peer may open no new streams; existing streams go on. */
   goAway() {
-    const r = this.engine.x.yamux_session_go_away(this.engine.s);
+    const r = this.engine.x.yamux_session_goaway(this.engine.s);
     if (r) throw this.engine.error(r);
     this.kick();
   }
@@ -191,7 +191,7 @@ export class Session {
 
   /** Streams alive in the engine (both directions). */
   get numStreams() {
-    return this.ended ? 0 : this.engine.x.yamux_session_num_streams(this.engine.s);
+    return this.ended ? 0 : this.engine.x.yamux_session_get_num_streams(this.engine.s);
   }
 
   /** Smoothed ping round trip in milliseconds (0 before the first answer). */
@@ -268,7 +268,7 @@ export class Session {
         }
       }
       p.flush();
-      if (this.ended && (p.dead || !x.yamux_session_want_send(s))) this.finish();
+      if (this.ended && (p.dead || !x.yamux_session_is_send_pending(s))) this.finish();
       else this.idle();
     } finally {
       this.pumping = false;
@@ -291,7 +291,7 @@ export class Session {
     if (this.closing.size) for (const s of [...this.closing]) s.poke();
     const x = this.engine.x;
     // Streams that arrived before the end can still be accepted after it, with what they got.
-    if (this.acceptWaiters.length && x.yamux_session_backlog(this.engine.s)) {
+    if (this.acceptWaiters.length && x.yamux_session_get_backlog(this.engine.s)) {
       while (this.acceptWaiters.length) {
         const st = x.yamux_session_accept(this.engine.s);
         if (!st) break;
@@ -356,7 +356,7 @@ export class Session {
     const end = performance.now() + this.spinMs;
     try {
       do {
-        if (this.q.ready(events, events & WRITABLE ? p.mtu : 0)) {
+        if (this.q.poll(events, events & WRITABLE ? p.mtu : 0)) {
           macrotask(() => this.pump());
           return true;
         }

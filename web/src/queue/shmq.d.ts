@@ -106,15 +106,15 @@ export class Shmq {
 
   /** Zero-copy receive: the next packet's payload offset in `u8` (length in rxLen), or -1. */
   peekOffset(): number;
-  /** Zero-copy receive: a view of the next packet, or null when empty. Valid until release(). */
+  /** Zero-copy receive: a view of the next packet, or null when empty. Valid until consume(). */
   peek(): Uint8Array | null;
   /** Frees every packet peeked so far. */
-  release(): void;
+  consume(): void;
   /** The next packet as a copy, or null when empty. */
   recv(): Uint8Array | null;
 
   /** The subset of `events` ready now (0: none). Throws when the queue can never be ready. */
-  ready(events: number, writeLen?: number): number;
+  poll(events: number, writeLen?: number): number;
   /** Announces that this side waits for `events` (its doorbell) for an event loop. */
   arm(events: number, writeLen?: number): Armed;
   /** Withdraws arm(). */

@@ -564,7 +564,7 @@ export class Shmq {
   /**
    * Zero-copy receive: the offset in `u8` of the next packet's payload (after those already
    * peeked), its length in `rxLen`; -1 when the ring is empty. The packet stays in the ring
-   * until release(). Throws ShmqError (ECLOSED / EPEERDEAD once drained, ECORRUPT...).
+   * until consume(). Throws ShmqError (ECLOSED / EPEERDEAD once drained, ECORRUPT...).
    * @returns {number}
    */
   peekOffset() {
@@ -577,7 +577,7 @@ export class Shmq {
 
   /**
    * Zero-copy receive: a view of the next packet in the shared region (after those already
-   * peeked), or null when the ring is empty. Valid until release(). The producer may be
+   * peeked), or null when the ring is empty. Valid until consume(). The producer may be
    * hostile: copy a field before checking it. Throws ShmqError as peekOffset().
    * @returns {Uint8Array|null}
    */
@@ -587,7 +587,7 @@ export class Shmq {
   }
 
   /** Frees every packet peeked so far (one index update), waking the peer if it waits. */
-  release() {
+  consume() {
     if (this.usable() || this.rxCursor === this.rxHeadPub) return;
     Atomics.store(this.i32, this.rxHeadW, this.rxCursor | 0);
     this.rxHeadPub = this.rxCursor;
@@ -603,7 +603,7 @@ export class Shmq {
     const p = this.peekOffset();
     if (p < 0) return null;
     const out = this.u8.slice(p, p + this.rxLen);
-    this.release();
+    this.consume();
     return out;
   }
 
@@ -628,13 +628,13 @@ export class Shmq {
    * @param {number} [writeLen]
    * @returns {number}
    */
-  ready(events, writeLen = 0) {
+  poll(events, writeLen = 0) {
     const r = this.readyCode(events, writeLen);
     if (r < 0) throw new ShmqError(r);
     return r;
   }
 
-  /** @private ready() returning errors as negative codes */
+  /** @private poll() returning errors as negative codes */
   readyCode(events, writeLen) {
     if (!events || events & ~(READABLE | WRITABLE)) return EINVAL;
     if (events & WRITABLE && writeLen > this.mtu) return EMSGSIZE;
@@ -737,13 +737,13 @@ export class Shmq {
    * @returns {number}
    */
   wait(events, writeLen = 0, timeoutMs = Infinity) {
-    let r = this.ready(events, writeLen);
+    let r = this.poll(events, writeLen);
     if (r) return r;
     this.publish();
     const start = now(), deadline = start + timeoutMs;
     const spinEnd = Math.min(deadline, start + this.spinMs);
     do {
-      r = this.ready(events, writeLen);
+      r = this.poll(events, writeLen);
       if (r) return r;
     } while (now() < spinEnd);
     let checked = now();
