@@ -194,6 +194,9 @@ static size_t pump_out(yamux_shm *b) {
 ptrdiff_t yamux_shm_pump(yamux_shm *b, uint64_t now_ns) {
     if (b->running) return YAMUX_EINVAL; /* from a session callback */
     b->running = 1;
+    /* The queue's liveness duty on the event-loop path: a peer found dead is reported by the
+     * receive ring once drained (and the send side), below. */
+    (void)yx_shmq_live(&b->q, yx_shmq_now_ns());
     yamux_session_tick(b->s, now_ns);
     size_t total = 0;
     for (;;) {

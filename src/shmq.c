@@ -86,6 +86,23 @@ static int take_indices(yamux_shmq *q, int reattach) {
     return YAMUX_OK;
 }
 
+/* Wakes the peer if it sleeps: clears its doorbell, then notifies (after a seq_cst fence that
+ * orders our stores of state or indices before the load of the bell). */
+static void ring_peer(yamux_shmq *q) {
+    FENCE_SEQ_CST();
+    if (atomic_exchange_explicit(SW(q->peer_bell_w), 0, memory_order_acq_rel) != 0)
+        yx_shmq_futex_wake(q->peer_bell_w);
+}
+
+/* Marks this side closed (its state's bit 0) and wakes the peer. */
+static void mark_closed(yamux_shmq *q) {
+    q->closed = 1;
+    q->own_state |= YAMUX_SHMQ_STATE_CLOSED;
+    STORE_RELEASE(q->own_state_w, q->own_state);
+    STORE_RELAXED(q->own_bell_w, 0);
+    ring_peer(q);
+}
+
 /* Everything of yamux_shmq_new() after the argument checks. */
 static int attach(yamux_shmq *q, unsigned char *mem, size_t len, yamux_shmq_side side,
                   const yamux_shmq_options *o) {
@@ -115,16 +132,21 @@ static int attach(yamux_shmq *q, unsigned char *mem, size_t len, yamux_shmq_side
     if (r) return r;
 
     int32_t pid = o->pid > 0 ? o->pid : o->pid == 0 ? yx_shmq_self_pid() : 0;
+    q->own_pid_ns = yx_shmq_pid_ns();
     uint32_t gen = (old_gen + 1) & 0x7FFFFFFFu;
     if (gen == 0) gen = 1;
     q->own_hb = LOAD_RELAXED(q->own_hb_w) + 1;
     q->own_state = gen << YAMUX_SHMQ_STATE_GEN_SHIFT;
     STORE_RELAXED(q->own_bell_w, 0);
     STORE_RELAXED(yx_shmq_word(b, YAMUX_SHMQ_OFF_CTRL(s) + YAMUX_SHMQ_CTRL_PID), (uint32_t)pid);
+    STORE_RELAXED(yx_shmq_word(b, YAMUX_SHMQ_OFF_CTRL(s) + YAMUX_SHMQ_CTRL_PID_NS),
+                  pid > 0 ? q->own_pid_ns : 0);
     STORE_RELAXED(yx_shmq_word(b, YAMUX_SHMQ_OFF_CTRL(s) + YAMUX_SHMQ_CTRL_HB_TIMEOUT),
                   o->hb_timeout_ms);
     STORE_RELAXED(q->own_hb_w, q->own_hb);
     STORE_RELEASE(q->own_state_w, q->own_state);
+    q->duty_ns = yx_shmq_now_ns();
+    ring_peer(q); /* a waiting peer re-checks at once: it sees a restart without delay */
     return yx_shmq_peer_sync(q);
 }
 
@@ -168,13 +190,7 @@ int yamux_shmq_close(yamux_shmq *q) {
     if (!q || !q->base) return YAMUX_EINVAL;
     if (q->closed) return YAMUX_OK;
     if (!q->err) yamux_shmq_flush(q);
-    q->closed = 1;
-    q->own_state |= YAMUX_SHMQ_STATE_CLOSED;
-    STORE_RELEASE(q->own_state_w, q->own_state);
-    STORE_RELAXED(q->own_bell_w, 0);
-    FENCE_SEQ_CST();
-    if (atomic_exchange_explicit(SW(q->peer_bell_w), 0, memory_order_acq_rel) != 0)
-        yx_shmq_futex_wake(q->peer_bell_w);
+    mark_closed(q);
     return YAMUX_OK;
 }
 
@@ -207,10 +223,15 @@ int yx_shmq_peer_changed(yamux_shmq *q, uint32_t st) {
         unsigned char *ctrl = q->base + YAMUX_SHMQ_OFF_CTRL(1 - q->side);
         q->peer_gen = gen;
         q->peer_pid = (int32_t)LOAD_RELAXED(yx_shmq_word(ctrl, YAMUX_SHMQ_CTRL_PID));
+        q->peer_pid_ns = LOAD_RELAXED(yx_shmq_word(ctrl, YAMUX_SHMQ_CTRL_PID_NS));
         q->peer_hb_timeout_ms = LOAD_RELAXED(yx_shmq_word(ctrl, YAMUX_SHMQ_CTRL_HB_TIMEOUT));
         live_sample(q, yx_shmq_now_ns());
     } else if (gen != q->peer_gen) {
-        return yx_shmq_fail(q, YAMUX_EPEERRESET);
+        /* The peer restarted: the conversation is over. Closing our side is how the new
+         * incarnation learns it (it reads our close once it looks; spec 4.1). */
+        int r = yx_shmq_fail(q, YAMUX_EPEERRESET);
+        if (!q->closed) mark_closed(q);
+        return r;
     }
     q->peer_state = st;
     if ((st & YAMUX_SHMQ_STATE_CLOSED) && !q->peer_end) q->peer_end = YAMUX_ECLOSED;
@@ -230,7 +251,10 @@ int yamux_shmq_check_peer(yamux_shmq *q) {
     if (q->err) return q->err;
     if (q->peer_end) return q->peer_end == YAMUX_EPEERDEAD ? YAMUX_EPEERDEAD : YAMUX_OK;
     if (q->peer_gen == 0) return YAMUX_OK; /* not attached yet */
-    if (q->peer_pid > 0 && !yx_shmq_pid_alive(q->peer_pid)) {
+    /* A process id tells death only within one pid namespace; it never proves life (a zombie,
+     * a reused pid): the heartbeat decides then. */
+    if (q->peer_pid > 0 && q->peer_pid_ns && q->peer_pid_ns == q->own_pid_ns &&
+        !yx_shmq_pid_alive(q->peer_pid)) {
         q->peer_end = YAMUX_EPEERDEAD;
         return YAMUX_EPEERDEAD;
     }

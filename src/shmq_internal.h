@@ -50,8 +50,10 @@ struct yamux_shmq {
     uint32_t *peer_state_w, *peer_hb_w, *peer_bell_w;
     uint32_t peer_state, peer_gen, peer_hb_timeout_ms;
     int32_t peer_pid;
+    uint32_t peer_pid_ns, own_pid_ns; /* pid checks only between equal, known namespaces */
     uint32_t live_hb, live_tail, live_head;
     int64_t live_ns;
+    int64_t duty_ns; /* when this side last did its liveness duty (beat, check the peer) */
 };
 
 /* Attaches `q` (caller-allocated: yamux_shmq_new, or embedded in a binding): see
@@ -91,6 +93,9 @@ int64_t yx_shmq_now_ns(void);
 int32_t yx_shmq_self_pid(void);
 /* 0 when process `pid` (> 0) certainly no longer exists, 1 otherwise. */
 int yx_shmq_pid_alive(int32_t pid);
+/* This process's pid namespace as a nonzero 32-bit id (Linux: the inode of
+ * /proc/self/ns/pid), or 0 where it cannot be told. */
+uint32_t yx_shmq_pid_ns(void);
 
 /* ---- shmq.c: state and liveness ---- */
 
@@ -122,6 +127,15 @@ static inline void yx_shmq_ring_bell(yamux_shmq *q, uint32_t bit) {
     if (atomic_exchange_explicit(SW(q->peer_bell_w), 0, memory_order_acq_rel) != 0)
         yx_shmq_futex_wake(q->peer_bell_w);
 }
+
+/* ---- shmq_poll.c: liveness ---- */
+
+/* How long a wait may sleep between two liveness duties (docs/shmq.md 4.6). */
+int64_t yx_shmq_slice_ns(const yamux_shmq *q);
+/* The liveness duty (beat, check the peer: yamux_shmq_check_peer()) when a slice has passed
+ * since the last one, counted in real time across calls: waits, arms and the binding's pump
+ * call it. Returns the check's result, or 0 when not due. */
+int yx_shmq_live(yamux_shmq *q, int64_t now);
 
 /* ---- shmq_ring.c: data path ---- */
 

@@ -30,12 +30,18 @@ int yamux_shmq_poll(yamux_shmq *q, unsigned events, size_t write_len) {
 
 /* How long one sleep may last: the liveness check interval, shortened so that this side's
  * heartbeat changes 4 times per its published timeout and the peer's is sampled twice. */
-static int64_t slice_ns(const yamux_shmq *q) {
+int64_t yx_shmq_slice_ns(const yamux_shmq *q) {
     uint32_t ms = q->check_ms;
     if (q->hb_timeout_ms && q->hb_timeout_ms / 4 < ms) ms = q->hb_timeout_ms / 4;
     if (q->peer_hb_timeout_ms && q->peer_hb_timeout_ms / 2 < ms) ms = q->peer_hb_timeout_ms / 2;
     if (ms == 0) ms = 1;
     return (int64_t)ms * NS_PER_MS;
+}
+
+int yx_shmq_live(yamux_shmq *q, int64_t now) {
+    if (now - q->duty_ns < yx_shmq_slice_ns(q)) return YAMUX_OK;
+    q->duty_ns = now;
+    return yamux_shmq_check_peer(q);
 }
 
 /* Polls readiness for up to spin_ns (bounded by the deadline) with pause instructions. */
@@ -66,30 +72,27 @@ int yamux_shmq_wait(yamux_shmq *q, unsigned events, size_t write_len, int64_t ti
     int r = yamux_shmq_poll(q, events, write_len);
     if (r) return r;
     yamux_shmq_flush(q); /* never sleep on records the peer cannot see */
-    if (timeout_ns == 0) return YAMUX_ETIMEOUT;
     int64_t now = yx_shmq_now_ns();
+    r = yx_shmq_live(q, now); /* however short the waits, the duty comes every slice */
+    if (r) return r;
+    if (timeout_ns == 0) return YAMUX_ETIMEOUT;
     int64_t deadline =
         timeout_ns < 0 || timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
     if (q->spin_ns) {
         r = spin(q, events, write_len, now, deadline);
         if (r) return r;
     }
-    int64_t checked = yx_shmq_now_ns();
     for (;;) {
         r = arm_and_check(q, events, write_len);
         if (r) return r;
         now = yx_shmq_now_ns();
-        int64_t slice = slice_ns(q);
-        if (now - checked >= slice) { /* a full slice without progress: is the peer alive? */
-            checked = now;
-            r = yamux_shmq_check_peer(q);
-        }
+        r = yx_shmq_live(q, now);
         if (!r && now >= deadline) r = YAMUX_ETIMEOUT;
         if (r) {
             STORE_RELAXED(q->own_bell_w, 0);
             return r;
         }
-        int64_t sleep = checked + slice - now; /* until the next liveness check */
+        int64_t sleep = q->duty_ns + yx_shmq_slice_ns(q) - now; /* until the next duty */
         if (sleep > deadline - now) sleep = deadline - now;
         yx_shmq_futex_wait(q->own_bell_w, events, sleep);
     }
@@ -109,13 +112,15 @@ int yamux_shmq_arm(yamux_shmq *q, unsigned events, size_t write_len, yamux_shmq_
     if (!w) return YAMUX_EINVAL;
     int r = yamux_shmq_poll(q, events, write_len); /* also validates the arguments */
     if (r) return r;
+    r = yx_shmq_live(q, yx_shmq_now_ns()); /* an event loop's liveness duty, when due */
+    if (r) return r;
     yamux_shmq_flush(q);
     r = arm_and_check(q, events, write_len);
     if (r) return r;
     w->word = q->own_bell_w;
     w->offset = YAMUX_SHMQ_OFF_BELL(q->side);
     w->value = events;
-    w->timeout_ms = (uint32_t)(slice_ns(q) / NS_PER_MS);
+    w->timeout_ms = (uint32_t)(yx_shmq_slice_ns(q) / NS_PER_MS);
     return 0;
 }
 

@@ -495,6 +495,46 @@ static void test_input_survives_peer_close(void **state) {
     free(mem);
 }
 
+/* The event-loop path (yamux_shm_pump and yamux_shm_arm, the caller doing the sleeping) never
+ * beat nor checked the peer: a silent peer went unnoticed however often it polled, and a side
+ * that promised a heartbeat was declared dead by a peer that checks. */
+static void test_event_loop_path_keeps_liveness(void **state) {
+    (void)state;
+    size_t len;
+    void *mem = region_new(1 << 16, 4096, &len, 0);
+    yamux_shmq_options o;
+    yamux_shmq_options_init(&o);
+    o.hb_timeout_ms = 100;
+    o.pid = -1;
+    yamux_config c = config();
+    yamux_shm *a;
+    assert_int_equal(yamux_shm_new(&a, mem, len, YAMUX_SHMQ_SIDE_A, &o, 1, &c, NULL, NULL), 0);
+    yamux_shmq *peer; /* attaches with a heartbeat promise of 200 ms, then says nothing */
+    o.hb_timeout_ms = 200;
+    assert_int_equal(yamux_shmq_new(&peer, mem, len, YAMUX_SHMQ_SIDE_B, &o), YAMUX_OK);
+    const uint32_t hb_a = YAMUX_SHMQ_OFF_CTRL(0) + YAMUX_SHMQ_CTRL_HEARTBEAT;
+    uint32_t last = *(volatile uint32_t *)((char *)mem + hb_a);
+    int beats = 0;
+    ptrdiff_t r = 0;
+    for (int i = 0; i < 1000 && r >= 0; i++) {
+        r = yamux_shm_pump(a, yamux_shm_now());
+        yamux_shmq_waiter w;
+        uint64_t deadline;
+        if (r >= 0 && yamux_shm_arm(a, &w, &deadline) == 0) yamux_shm_disarm(a);
+        struct timespec ts = {0, 5 * 1000000};
+        nanosleep(&ts, NULL);
+        uint32_t hb = *(volatile uint32_t *)((char *)mem + hb_a);
+        beats += hb != last;
+        last = hb;
+    }
+    assert_int_equal(r, YAMUX_EPEERDEAD);
+    assert_int_equal(yamux_session_get_error(yamux_shm_get_session(a)), YAMUX_EPEERDEAD);
+    assert_true(beats >= 3); /* a slice is 25 ms; the peer is found dead after 200-300 ms */
+    yamux_shm_free(a);
+    free(peer); /* it died: no close */
+    free(mem);
+}
+
 /* A callback that polls from inside a poll: the nested call is refused, the byte stream
  * stays whole. */
 static yamux_shm *reenter_a;
@@ -549,10 +589,15 @@ static void test_nested_poll(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_small_mtu_transfer), cmocka_unit_test(test_peer_vanishes),
-        cmocka_unit_test(test_blocking_api),       cmocka_unit_test(test_flooded_waits_for_space),
-        cmocka_unit_test(test_nested_poll),        cmocka_unit_test(test_input_survives_peer_close),
-        cmocka_unit_test(test_stress_threads),     cmocka_unit_test(test_stress_processes),
+        cmocka_unit_test(test_small_mtu_transfer),
+        cmocka_unit_test(test_peer_vanishes),
+        cmocka_unit_test(test_blocking_api),
+        cmocka_unit_test(test_flooded_waits_for_space),
+        cmocka_unit_test(test_nested_poll),
+        cmocka_unit_test(test_input_survives_peer_close),
+        cmocka_unit_test(test_event_loop_path_keeps_liveness),
+        cmocka_unit_test(test_stress_threads),
+        cmocka_unit_test(test_stress_processes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -360,7 +360,9 @@ static void test_close(void **state) {
 }
 
 /* A side that attaches again (restarted) bumps its generation: the peer sees a reset, and
- * the new incarnation does not receive what was addressed to the old one. */
+ * the new incarnation does not receive what was addressed to the old one. The peer then
+ * closes its side: that is how the restarted side learns the conversation is over (before,
+ * it never did, and waited for packets that would never come). */
 static void test_reattach_is_reset(void **state) {
     (void)state;
     tu_pair p;
@@ -379,7 +381,28 @@ static void test_reattach_is_reset(void **state) {
     assert_int_equal(yamux_shmq_recv(p.b, out, sizeof out, &n), YAMUX_EPEERRESET);
     assert_int_equal(yamux_shmq_check_peer(p.b), YAMUX_EPEERRESET);
     assert_int_equal(yamux_shmq_wait_readable(p.b, -1), YAMUX_EPEERRESET);
+    assert_int_equal(yamux_shmq_recv(a2, out, sizeof out, &n), YAMUX_ECLOSED);
+    assert_int_equal(yamux_shmq_wait_readable(a2, -1), YAMUX_ECLOSED);
     tu_pair_free(&p);
+}
+
+/* Attaching rings the peer's doorbell: a peer asleep in a wait re-checks at once (and sees a
+ * restart without waiting for its next liveness slice). */
+static void test_attach_rings_the_bell(void **state) {
+    (void)state;
+    size_t len = yamux_shmq_region_size(RING, MTU);
+    void *mem = aligned_alloc(64, len);
+    assert_int_equal(yamux_shmq_format(mem, len, RING, MTU), YAMUX_OK);
+    yamux_shmq *a, *b;
+    assert_int_equal(yamux_shmq_new(&b, mem, len, YAMUX_SHMQ_SIDE_B, NULL), YAMUX_OK);
+    yamux_shmq_waiter w;
+    assert_int_equal(yamux_shmq_arm(b, YAMUX_SHMQ_READABLE, 0, &w), 0);
+    assert_int_equal(word_at(mem, YAMUX_SHMQ_OFF_BELL(1)), YAMUX_SHMQ_READABLE);
+    assert_int_equal(yamux_shmq_new(&a, mem, len, YAMUX_SHMQ_SIDE_A, NULL), YAMUX_OK);
+    assert_int_equal(word_at(mem, YAMUX_SHMQ_OFF_BELL(1)), 0); /* cleared, and notified */
+    yamux_shmq_free(a);
+    yamux_shmq_free(b);
+    free(mem);
 }
 
 static void test_arm_disarm(void **state) {
@@ -587,6 +610,48 @@ static void test_waiting_side_beats(void **state) {
     free(mem);
 }
 
+/* Waits shorter than the liveness slice used to start the slice afresh at every call: a loop of
+ * 20 ms waits on a side that promised a heartbeat every 50 ms (hb_timeout 200 ms) never beat
+ * (its peer would declare it dead), and a silent peer was never declared dead. The slice now
+ * counts in real time across calls. */
+static void test_short_waits_keep_liveness(void **state) {
+    (void)state;
+    size_t len = yamux_shmq_region_size(RING, MTU);
+    void *mem = aligned_alloc(64, len);
+    assert_int_equal(yamux_shmq_format(mem, len, RING, MTU), YAMUX_OK);
+    yamux_shmq_options o;
+    yamux_shmq_options_init(&o);
+    o.hb_timeout_ms = 200;
+    o.pid = -1;
+    yamux_shmq *a, *b;
+    assert_int_equal(yamux_shmq_new(&a, mem, len, YAMUX_SHMQ_SIDE_A, &o), YAMUX_OK);
+    assert_int_equal(yamux_shmq_new(&b, mem, len, YAMUX_SHMQ_SIDE_B, NULL), YAMUX_OK);
+    const uint32_t hb_a = YAMUX_SHMQ_OFF_CTRL(0) + YAMUX_SHMQ_CTRL_HEARTBEAT;
+    uint32_t last = word_at(mem, hb_a);
+    int beats = 0;
+    for (int i = 0; i < 40; i++) { /* 800 ms of 20 ms waits: a slice is 50 ms */
+        assert_int_equal(yamux_shmq_wait_readable(a, 20 * 1000000), YAMUX_ETIMEOUT);
+        uint32_t hb = word_at(mem, hb_a);
+        beats += hb != last;
+        last = hb;
+    }
+    assert_true(beats >= 4); /* about 16 */
+    /* B goes silent: A, waiting 5 ms at a time, finds it dead */
+    yamux_shmq_free(a);
+    yamux_shmq_free(b);
+    assert_int_equal(yamux_shmq_format(mem, len, RING, MTU), YAMUX_OK);
+    assert_int_equal(yamux_shmq_new(&a, mem, len, YAMUX_SHMQ_SIDE_A, NULL), YAMUX_OK);
+    o.hb_timeout_ms = 60;
+    assert_int_equal(yamux_shmq_new(&b, mem, len, YAMUX_SHMQ_SIDE_B, &o), YAMUX_OK);
+    int r = YAMUX_ETIMEOUT;
+    for (int i = 0; i < 600 && r == YAMUX_ETIMEOUT; i++)
+        r = yamux_shmq_wait_readable(a, 5 * 1000000);
+    assert_int_equal(r, YAMUX_EPEERDEAD);
+    yamux_shmq_free(a);
+    free(b); /* it died: no close */
+    free(mem);
+}
+
 /* The queue's codes are values of yamux_error, each with its own name: an unformatted region
  * used to read as YAMUX_ESTREAMS_EXHAUSTED (-9), a corrupt one as YAMUX_EGOAWAY (-8). */
 static void test_errors(void **state) {
@@ -629,6 +694,8 @@ int main(void) {
         cmocka_unit_test(test_close_wakes_blocked_writer),
         cmocka_unit_test(test_data_and_space_wake_blocked),
         cmocka_unit_test(test_waiting_side_beats),
+        cmocka_unit_test(test_short_waits_keep_liveness),
+        cmocka_unit_test(test_attach_rings_the_bell),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -87,7 +87,7 @@ typedef struct yamux_shmq_waiter {
     size_t offset;       /**< its byte offset from the region start (JS: Int32Array index
                               offset / 4 over the region) */
     uint32_t value;      /**< the armed value: wait while *word == value */
-    uint32_t timeout_ms; /**< wake at least this often and call yamux_shmq_check_peer() */
+    uint32_t timeout_ms; /**< the liveness slice: come back (arm again) at least this often */
 } yamux_shmq_waiter;
 
 /** A handle on one side of a region (opaque). */
@@ -194,10 +194,11 @@ void yamux_shmq_consume(yamux_shmq *q);
 int yamux_shmq_poll(yamux_shmq *q, unsigned events, size_t write_len);
 
 /** Blocks until one of `events` is ready, spinning first for the configured time, then
- * sleeping on this side's doorbell (futex natively, memory.atomic.wait32 in wasm) in slices
- * that check the peer's liveness. Records committed with YAMUX_SHMQ_MORE are published before
- * sleeping. `timeout_ns` < 0 waits forever. Returns the ready events
- * (> 0) or YAMUX_ETIMEOUT, YAMUX_ECLOSED, YAMUX_EPEERDEAD, YAMUX_EPEERRESET, YAMUX_ECORRUPT. */
+ * sleeping on this side's doorbell (futex natively, memory.atomic.wait32 in wasm). Once per
+ * liveness slice, counted in real time across calls (however short each wait), it beats and
+ * checks the peer (docs/shmq.md 4.6). Records committed with YAMUX_SHMQ_MORE are published
+ * before sleeping. `timeout_ns` < 0 waits forever. Returns the ready events (> 0) or
+ * YAMUX_ETIMEOUT, YAMUX_ECLOSED, YAMUX_EPEERDEAD, YAMUX_EPEERRESET, YAMUX_ECORRUPT. */
 int yamux_shmq_wait(yamux_shmq *q, unsigned events, size_t write_len, int64_t timeout_ns);
 
 /** Waits until a packet can be received: YAMUX_OK or an error as yamux_shmq_wait(). */
@@ -206,19 +207,21 @@ int yamux_shmq_wait_readable(yamux_shmq *q, int64_t timeout_ns);
 /** Waits until a packet of `len` bytes can be sent: YAMUX_OK or an error as yamux_shmq_wait(). */
 int yamux_shmq_wait_writable(yamux_shmq *q, size_t len, int64_t timeout_ns);
 
-/** For an event loop that must not block: publishes pending records (YAMUX_SHMQ_MORE), announces
- * that this side waits for `events` and re-checks them. Returns 0 when armed: wait
- * (Atomics.waitAsync / futex / poll) on `w->word` while it equals `w->value`, at most
- * `w->timeout_ms`, then call yamux_shmq_disarm() and yamux_shmq_check_peer() and retry. Returns the
- * ready events (> 0, not armed) or an error. */
+/** For an event loop that must not block: does the liveness duty when a slice has passed (as
+ * yamux_shmq_wait()), publishes pending records (YAMUX_SHMQ_MORE), announces that this side
+ * waits for `events` and re-checks them. Returns 0 when armed: wait (Atomics.waitAsync /
+ * futex / poll) on `w->word` while it equals `w->value`, at most `w->timeout_ms` (one slice),
+ * then call yamux_shmq_disarm() and retry. Returns the ready events (> 0, not armed) or an
+ * error. */
 int yamux_shmq_arm(yamux_shmq *q, unsigned events, size_t write_len, yamux_shmq_waiter *w);
 
 /** Withdraws the waiting announcement of yamux_shmq_arm() (harmless when not armed). */
 void yamux_shmq_disarm(yamux_shmq *q);
 
-/** Liveness check for event loops: bumps this side's heartbeat, then checks the peer
- * (generation, process id, heartbeat/index progress against its published timeout).
- * YAMUX_OK (alive, or not attached yet, or closed), YAMUX_EPEERDEAD or YAMUX_EPEERRESET. */
+/** Liveness check, now: bumps this side's heartbeat, then checks the peer (generation, process
+ * id when both sides share a pid namespace, heartbeat/index progress against its published
+ * timeout). YAMUX_OK (alive, or not attached yet, or closed), YAMUX_EPEERDEAD or
+ * YAMUX_EPEERRESET. Waits and arms do it on their own once per slice. */
 int yamux_shmq_check_peer(yamux_shmq *q);
 
 /** Bumps this side's heartbeat word (for a side that computes long without waiting). */

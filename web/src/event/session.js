@@ -255,6 +255,7 @@ export class Session {
     this.pumping = true;
     try {
       const x = this.engine.x, s = this.engine.s, p = this.pump_;
+      this.q.live(); // the queue's liveness duty on the polling path (a dead peer shows in p.in())
       for (let round = 0; ; round++) {
         this.again = false;
         x.yxw_tick(s, performance.now());

@@ -220,6 +220,7 @@ export class ShmqFd {
   /** Readiness for poll_oneoff. A queue that can never become ready again (closed, dead,
    * corrupt) is reported ready, so that the next read/write returns its end. */
   ready(events) {
+    this.q.live(); // the liveness duty of a guest that polls without sleeping
     let out = 0;
     if (events & POLL_READ) {
       if (this.cur >= 0) out |= POLL_READ;

@@ -90,6 +90,8 @@ export class Shmq {
   heartbeat(): void;
   /** Liveness check: 0, or EPEERDEAD / EPEERRESET / ECORRUPT. */
   checkPeer(): number;
+  /** The liveness duty (beat, checkPeer()) once a slice has passed since the last: 0 or a code. */
+  live(): number;
   /** The wake-up period of waits in milliseconds. */
   sliceMs(): number;
 

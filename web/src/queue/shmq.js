@@ -83,7 +83,7 @@ export const RING_MAX = 2 ** 30;
 const PAD = 0xffffffff;
 const W_MAGIC = 0, W_VERSION = 1, W_DATA_OFFSET = 2, W_TOTAL = 3, W_RING = 4, W_MTU = 5;
 const W_FLAGS = 6;
-const ctrlWord = (s) => (0x40 + 0x40 * s) / 4; // + 0 state, 1 heartbeat, 2 hb_timeout, 3 pid
+const ctrlWord = (s) => (0x40 + 0x40 * s) / 4; // + 0 state, 1 heartbeat, 2 hb_timeout, 3 pid, 4 pid_ns
 const bellWord = (s) => (0xc0 + 0x40 * s) / 4;
 const tailWord = (r) => (0x140 + 0x80 * r) / 4;
 const headWord = (r) => (0x180 + 0x80 * r) / 4;
@@ -256,6 +256,7 @@ export class Shmq {
     this.liveTail = 0;
     this.liveHead = 0;
     this.liveMs = 0;
+    this.dutyMs = now(); // when this side last did its liveness duty (live())
 
     const w = this.i32;
     const oldGen = (Atomics.load(w, this.ownStateW) >>> 0) >>> 1;
@@ -266,9 +267,11 @@ export class Shmq {
     this.ownState = (gen << 1) >>> 0;
     Atomics.store(w, this.ownBellW, 0);
     Atomics.store(w, ctrlWord(s) + 3, 0); // pid: none in JavaScript
+    Atomics.store(w, ctrlWord(s) + 4, 0); // and so no pid namespace
     Atomics.store(w, ctrlWord(s) + 2, this.hbTimeoutMs);
     Atomics.store(w, this.ownHbW, this.ownHb);
     Atomics.store(w, this.ownStateW, this.ownState | 0);
+    this.wakePeer(); // a waiting peer re-checks at once: it sees a restart without delay
     this.throwIf(this.peerSync());
   }
 
@@ -326,7 +329,11 @@ export class Shmq {
       this.peerHbTimeoutMs = Atomics.load(this.i32, c + 2) >>> 0;
       this.liveSample(now());
     } else if (gen !== this.peerGen) {
-      return this.fail(EPEERRESET);
+      // The peer restarted: the conversation is over. Closing our side is how the new
+      // incarnation learns it (spec 4.1).
+      const r = this.fail(EPEERRESET);
+      if (!this.closed) this.markClosed();
+      return r;
     }
     this.peerState = st;
     if (st & STATE_CLOSED && !this.peerEnd) this.peerEnd = ECLOSED;
@@ -340,6 +347,21 @@ export class Shmq {
     this.liveTail = Atomics.load(w, this.rxTailW);
     this.liveHead = Atomics.load(w, this.txHeadW);
     this.liveMs = t;
+  }
+
+  /** @private clears the peer's doorbell and wakes it if it sleeps */
+  wakePeer() {
+    if (Atomics.exchange(this.i32, this.peerBellW, 0) !== 0) Atomics.notify(this.i32, this.peerBellW);
+  }
+
+  /** @private marks this side closed and wakes the peer */
+  markClosed() {
+    this.closed = true;
+    const w = this.i32;
+    this.ownState = (this.ownState | STATE_CLOSED) >>> 0;
+    Atomics.store(w, this.ownStateW, this.ownState | 0);
+    Atomics.store(w, this.ownBellW, 0);
+    this.wakePeer();
   }
 
   /** @private */
@@ -366,12 +388,7 @@ export class Shmq {
   close() {
     if (this.closed) return;
     if (!this.err) this.publish();
-    this.closed = true;
-    const w = this.i32;
-    this.ownState = (this.ownState | STATE_CLOSED) >>> 0;
-    Atomics.store(w, this.ownStateW, this.ownState | 0);
-    Atomics.store(w, this.ownBellW, 0);
-    if (Atomics.exchange(w, this.peerBellW, 0) !== 0) Atomics.notify(w, this.peerBellW);
+    this.markClosed();
   }
 
   /** Bumps this side's heartbeat word (an event loop should do it from a timer too). */
@@ -403,6 +420,19 @@ export class Shmq {
       return EPEERDEAD;
     }
     return 0;
+  }
+
+  /**
+   * The liveness duty (docs/shmq.md 4.6: beat, check the peer) when a slice has passed since
+   * the last one, counted in real time across calls: waits and arms do it, and an event loop
+   * that polls without waiting calls it on every round. Returns checkPeer()'s code, or 0.
+   * @returns {number}
+   */
+  live() {
+    const t = now();
+    if (t - this.dutyMs < this.sliceMs()) return 0;
+    this.dutyMs = t;
+    return this.checkPeer();
   }
 
   /* ---- producer ---- */
@@ -679,6 +709,8 @@ export class Shmq {
       if (r < 0) throw new ShmqError(r);
       return { ready: r };
     }
+    r = this.live(); // an event loop's liveness duty, when due
+    if (r) throw new ShmqError(r);
     this.publish();
     r = this.armAndCheck(events, writeLen);
     if (r < 0) throw new ShmqError(r);
@@ -746,25 +778,21 @@ export class Shmq {
       r = this.poll(events, writeLen);
       if (r) return r;
     } while (now() < spinEnd);
-    let checked = now();
     for (;;) {
       r = this.armAndCheck(events, writeLen);
       if (r < 0) throw new ShmqError(r);
       if (r) return r;
-      const t = now(), slice = this.sliceMs();
-      if (t - checked >= slice) {
-        checked = t;
-        r = this.checkPeer();
-        if (r) {
-          this.disarm();
-          throw new ShmqError(r);
-        }
+      r = this.live(); // however short the waits, the duty comes every slice
+      if (r) {
+        this.disarm();
+        throw new ShmqError(r);
       }
+      const t = now();
       if (t >= deadline) {
         this.disarm();
         return 0;
       }
-      Atomics.wait(this.i32, this.ownBellW, events, Math.min(checked + slice - t, deadline - t));
+      Atomics.wait(this.i32, this.ownBellW, events, Math.min(this.dutyMs + this.sliceMs() - t, deadline - t));
     }
   }
 }
