@@ -17,6 +17,7 @@
 #elif defined(__linux__)
 #include <linux/futex.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #else
@@ -43,6 +44,10 @@ void yx_shmq_futex_wake(uint32_t *word) {
 }
 
 int32_t yx_shmq_self_pid(void) {
+    return 0;
+}
+
+uint32_t yx_shmq_pid_ns(void) {
     return 0;
 }
 
@@ -84,6 +89,14 @@ void yx_shmq_futex_wake(uint32_t *word) {
 
 int32_t yx_shmq_self_pid(void) {
     return (int32_t)getpid();
+}
+
+uint32_t yx_shmq_pid_ns(void) {
+#if defined(__linux__)
+    struct stat st;
+    if (stat("/proc/self/ns/pid", &st) == 0 && (uint32_t)st.st_ino != 0) return (uint32_t)st.st_ino;
+#endif
+    return 0;
 }
 
 int yx_shmq_pid_alive(int32_t pid) {

@@ -153,10 +153,41 @@ static void test_dead_process_detected(void **state) {
     region_destroy(&r);
 }
 
+/* A process id tells death only to a checker in the same pid namespace (a live peer whose pid
+ * is not visible here would be declared dead): the C side publishes its namespace beside the
+ * pid, and a checker elsewhere leaves the verdict to the heartbeat. */
+static void test_pid_checked_in_same_namespace_only(void **state) {
+    (void)state;
+    pid_t dead = fork();
+    assert_true(dead >= 0);
+    if (dead == 0) _exit(0);
+    int status;
+    assert_int_equal(waitpid(dead, &status, 0), dead); /* reaped: the pid names nobody now */
+    for (int same = 0; same < 2; same++) {
+        region r;
+        region_create(&r);
+        yamux_shmq_options o;
+        yamux_shmq_options_init(&o);
+        o.pid = (int32_t)dead;
+        yamux_shmq *a, *b;
+        assert_int_equal(yamux_shmq_new(&b, r.mem, r.len, YAMUX_SHMQ_SIDE_B, &o), YAMUX_OK);
+        uint32_t *ns = yx_shmq_word(r.mem, YAMUX_SHMQ_OFF_CTRL(1) + YAMUX_SHMQ_CTRL_PID_NS);
+        if (yx_shmq_pid_ns() == 0) skip(); /* no namespace id here: pids are never checked */
+        assert_int_equal(*ns, yx_shmq_pid_ns());
+        if (!same) *ns ^= 1; /* as published by a process of another pid namespace */
+        assert_int_equal(yamux_shmq_new(&a, r.mem, r.len, YAMUX_SHMQ_SIDE_A, NULL), YAMUX_OK);
+        assert_int_equal(yamux_shmq_check_peer(a), same ? YAMUX_EPEERDEAD : YAMUX_OK);
+        yamux_shmq_free(a);
+        yamux_shmq_free(b);
+        region_destroy(&r);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_processes),
         cmocka_unit_test(test_dead_process_detected),
+        cmocka_unit_test(test_pid_checked_in_same_namespace_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,7 @@
 #define YAMUX_SHMQ_CTRL_HEARTBEAT  0x04u
 #define YAMUX_SHMQ_CTRL_HB_TIMEOUT 0x08u /* milliseconds, 0 = never time this side out */
 #define YAMUX_SHMQ_CTRL_PID        0x0Cu /* 0 = no process id */
+#define YAMUX_SHMQ_CTRL_PID_NS     0x10u /* pid namespace of `pid`, 0 = unknown (no pid check) */
 #define YAMUX_SHMQ_STATE_CLOSED    1u
 #define YAMUX_SHMQ_STATE_GEN_SHIFT 1u
 
