@@ -30,7 +30,7 @@ typedef struct side {
 
 static int tcp_pump(side *x, int timeout_ms) {
     struct pollfd p = {x->fd, POLLIN, 0};
-    if (yamux_session_want_send(x->s)) p.events |= POLLOUT;
+    if (yamux_session_is_send_pending(x->s)) p.events |= POLLOUT;
     if (poll(&p, 1, timeout_ms) < 0) return -1;
     yamux_session_tick(x->s, yamux_shm_now());
     if (p.revents & POLLIN) {
@@ -53,7 +53,8 @@ static int tcp_pump(side *x, int timeout_ms) {
         if (done < n) {
             /* the socket is full: finish this batch blocking, keeping it simple */
             size_t skip = done, i = 0;
-            while (skip >= iov[i].len) skip -= iov[i++].len;
+            while (skip >= iov[i].len)
+                skip -= iov[i++].len;
             for (; i < cnt; i++, skip = 0) {
                 const uint8_t *b = iov[i].base + skip;
                 size_t left = iov[i].len - skip;
@@ -98,13 +99,15 @@ static void *server_main(void *arg) {
             break;
         }
         yamux_stream *a;
-        while (n < r->streams && (a = yamux_session_accept(x->s)) != NULL) st[n++] = a;
+        while (n < r->streams && (a = yamux_session_accept(x->s)) != NULL)
+            st[n++] = a;
         for (int i = 0; i < n; i++) {
             if (!st[i]) continue;
             const uint8_t *p;
             size_t k;
-            while ((k = yamux_stream_peek(st[i], &p)) > 0) yamux_stream_consume(st[i], k);
-            if (yamux_stream_at_eof(st[i])) {
+            while ((k = yamux_stream_peek(st[i], &p)) > 0)
+                yamux_stream_consume(st[i], k);
+            if (yamux_stream_is_eof(st[i])) {
                 yamux_stream_close_write(st[i]);
                 yamux_stream_release(st[i]);
                 st[i] = NULL;
@@ -113,7 +116,8 @@ static void *server_main(void *arg) {
         }
     }
     /* flush the FINs */
-    for (int i = 0; i < 50 && yamux_session_want_send(x->s); i++) side_wait(x);
+    for (int i = 0; i < 50 && yamux_session_is_send_pending(x->s); i++)
+        side_wait(x);
     return NULL;
 }
 
@@ -123,7 +127,8 @@ static void client_run(run *r) {
     memset(buf, 0x5A, sizeof buf);
     yamux_stream *st[256];
     uint64_t per = r->total / (uint64_t)r->streams, sent[256] = {0};
-    for (int i = 0; i < r->streams; i++) yamux_session_open(x->s, &st[i]);
+    for (int i = 0; i < r->streams; i++)
+        yamux_session_open(x->s, &st[i]);
     uint64_t t0 = yamux_shm_now();
     int done = 0;
     while (done < r->streams) {
@@ -136,7 +141,7 @@ static void client_run(run *r) {
                 sent[i] += (uint64_t)w;
                 if (sent[i] == per) yamux_stream_close_write(st[i]);
             }
-            if (yamux_stream_at_eof(st[i])) { /* the sink's FIN: it has everything */
+            if (yamux_stream_is_eof(st[i])) { /* the sink's FIN: it has everything */
                 yamux_stream_release(st[i]);
                 st[i] = NULL;
                 done++;
@@ -160,7 +165,8 @@ static size_t sink_data(yamux_session *s, yamux_stream *st, const uint8_t *data,
     return len;
 }
 
-static const yamux_callbacks sink_callbacks = {.on_data = sink_data};
+static const yamux_callbacks sink_callbacks = {.size = sizeof(yamux_callbacks),
+                                               .on_data = sink_data};
 
 static yamux_config bench_config(void) {
     yamux_config c;
@@ -171,15 +177,15 @@ static yamux_config bench_config(void) {
 }
 
 static double run_shm(int streams, uint64_t total) {
-    size_t ring = 4u << 20, mtu = 65536, len = shmq_region_size(ring, mtu);
+    size_t ring = 4u << 20, mtu = 65536, len = yamux_shmq_region_size(ring, mtu);
     void *mem = aligned_alloc(64, (len + 63) & ~(size_t)63);
-    shmq_format(mem, len, ring, mtu);
+    yamux_shmq_format(mem, len, ring, mtu);
     run r = {.streams = streams, .total = total};
     yamux_config c = bench_config();
-    yamux_shm_new(&r.cli.shm, mem, len, SHMQ_SIDE_A, NULL, 1, &c, NULL, NULL);
-    yamux_shm_new(&r.srv.shm, mem, len, SHMQ_SIDE_B, NULL, 0, &c, &sink_callbacks, NULL);
-    r.cli.s = yamux_shm_session(r.cli.shm);
-    r.srv.s = yamux_shm_session(r.srv.shm);
+    yamux_shm_new(&r.cli.shm, mem, len, YAMUX_SHMQ_SIDE_A, NULL, 1, &c, NULL, NULL);
+    yamux_shm_new(&r.srv.shm, mem, len, YAMUX_SHMQ_SIDE_B, NULL, 0, &c, &sink_callbacks, NULL);
+    r.cli.s = yamux_shm_get_session(r.cli.shm);
+    r.srv.s = yamux_shm_get_session(r.srv.shm);
     pthread_t th;
     pthread_create(&th, NULL, server_main, &r);
     client_run(&r);
@@ -253,29 +259,30 @@ static void on_pong(yamux_session *s, uint32_t opaque, int status, uint64_t rtt,
 
 static void run_rtt(uint32_t spin_ns, uint64_t *median, uint64_t *p99) {
     enum { N = 20000 };
-    size_t ring = 1u << 16, mtu = 4096, len = shmq_region_size(ring, mtu);
+    size_t ring = 1u << 16, mtu = 4096, len = yamux_shmq_region_size(ring, mtu);
     void *mem = aligned_alloc(64, (len + 63) & ~(size_t)63);
-    shmq_format(mem, len, ring, mtu);
-    shmq_options o;
-    shmq_options_init(&o);
+    yamux_shmq_format(mem, len, ring, mtu);
+    yamux_shmq_options o;
+    yamux_shmq_options_init(&o);
     o.spin_ns = spin_ns;
     yamux_config c = bench_config();
-    yamux_callbacks cb = {0};
+    yamux_callbacks cb = {.size = sizeof(yamux_callbacks)};
     cb.on_ping = on_pong;
     int answered = 0;
     yamux_shm *a, *b;
-    yamux_shm_new(&a, mem, len, SHMQ_SIDE_A, &o, 1, &c, &cb, &answered);
-    yamux_shm_new(&b, mem, len, SHMQ_SIDE_B, &o, 0, &c, NULL, NULL);
+    yamux_shm_new(&a, mem, len, YAMUX_SHMQ_SIDE_A, &o, 1, &c, &cb, &answered);
+    yamux_shm_new(&b, mem, len, YAMUX_SHMQ_SIDE_B, &o, 0, &c, NULL, NULL);
     echo_ctx e = {b, 0};
     pthread_t th;
     pthread_create(&th, NULL, ping_server, &e);
     static uint64_t rtt[N];
-    yamux_session *s = yamux_shm_session(a);
+    yamux_session *s = yamux_shm_get_session(a);
     for (int i = 0; i < N; i++) {
         uint64_t t0 = yamux_shm_now();
         answered = 0;
         yamux_session_ping(s, NULL);
-        while (!answered) yamux_shm_wait(a, 100000000);
+        while (!answered)
+            yamux_shm_wait(a, 100000000);
         rtt[i] = yamux_shm_now() - t0;
     }
     e.stop = 1;

@@ -1,18 +1,19 @@
 /* shmq benchmark.
  *
- * 1. Throughput: a producer thread sends full-MTU packets (shmq_send: one copy in) and a
- *    consumer thread receives them (shmq_recv: one copy out), for several MTUs and ring sizes;
- *    again with batches of 16 (shmq_send_batch / shmq_recv_batch: one index update each).
- *    Measured in the same run, as references: single-thread memcpy of the same block size
- *    into a buffer the size of the ring, and "bare": the same two-thread copy-in/copy-out
- *    through a buffer of the ring's size with nothing but a spinning atomic counter per block
- *    (the hardware's cross-core ceiling for this pattern).
- * 2. Round trip: a 16-byte ping answered by a 16-byte pong (shmq_wait_readable + recv + send
+ * 1. Throughput: a producer thread sends full-MTU packets (yamux_shmq_send: one copy in) and a
+ *    consumer thread receives them (yamux_shmq_recv: one copy out), for several MTUs and ring
+ * sizes; again with batches of 16 (yamux_shmq_send_batch / yamux_shmq_recv_batch: one index update
+ * each). Measured in the same run, as references: single-thread memcpy of the same block size into
+ * a buffer the size of the ring, and "bare": the same two-thread copy-in/copy-out through a buffer
+ * of the ring's size with nothing but a spinning atomic counter per block (the hardware's
+ * cross-core ceiling for this pattern).
+ * 2. Round trip: a 16-byte ping answered by a 16-byte pong (yamux_shmq_wait_readable + recv + send
  *    on each side), median and p99, with spinning waits and with spin = 0 (pure futex).
  *
  * Every throughput figure is the best of 3 runs (the machine is shared and has 2 cores).
  * usage: bench_shmq [seconds per run, default 0.2] [MTU RING: only this cell]
- * SHMQ_BENCH_SPIN_NS=n sets the spin of the throughput runs (default SHMQ_DEFAULT_SPIN_NS). */
+ * SHMQ_BENCH_SPIN_NS=n sets the spin of the throughput runs (default YAMUX_SHMQ_DEFAULT_SPIN_NS).
+ */
 #define _GNU_SOURCE /* pthread_setaffinity_np */
 #include <pthread.h>
 #include <sched.h>
@@ -53,26 +54,26 @@ static void pin(int cpu) {
 }
 
 static void die(const char *what, int r) {
-    fprintf(stderr, "bench_shmq: %s: %s\n", what, shmq_strerror(r));
+    fprintf(stderr, "bench_shmq: %s: %s\n", what, yamux_strerror(r));
     exit(1);
 }
 
 /* A formatted region with both sides attached. */
 typedef struct {
     void *mem;
-    shmq a, b;
+    yamux_shmq *a, *b;
 } pair;
 
 static void pair_open(pair *p, size_t ring, size_t mtu, uint32_t spin_ns) {
-    size_t len = shmq_region_size(ring, mtu);
+    size_t len = yamux_shmq_region_size(ring, mtu);
     p->mem = aligned_alloc(4096, (len + 4095) & ~(size_t)4095);
-    if (!p->mem) die("alloc", SHMQ_EINVAL);
-    int r = shmq_format(p->mem, len, ring, mtu);
-    shmq_options o;
-    shmq_options_init(&o);
+    if (!p->mem) die("alloc", YAMUX_EINVAL);
+    int r = yamux_shmq_format(p->mem, len, ring, mtu);
+    yamux_shmq_options o;
+    yamux_shmq_options_init(&o);
     o.spin_ns = spin_ns;
-    if (!r) r = shmq_attach_ex(&p->a, p->mem, len, SHMQ_SIDE_A, &o);
-    if (!r) r = shmq_attach_ex(&p->b, p->mem, len, SHMQ_SIDE_B, &o);
+    if (!r) r = yamux_shmq_new(&p->a, p->mem, len, YAMUX_SHMQ_SIDE_A, &o);
+    if (!r) r = yamux_shmq_new(&p->b, p->mem, len, YAMUX_SHMQ_SIDE_B, &o);
     if (r) die("attach", r);
 }
 
@@ -167,7 +168,7 @@ static double bare_gbps(size_t ring, size_t block, double seconds) {
 #define REPS  3
 
 typedef struct {
-    shmq *q;
+    yamux_shmq *q;
     size_t mtu;
     int batch;
     double seconds;
@@ -175,12 +176,12 @@ typedef struct {
 } flow;
 
 static int send_some(flow *f, unsigned char *buf) {
-    if (f->batch == 1) return shmq_send(f->q, buf, f->mtu);
-    shmq_iov iov[BATCH];
+    if (f->batch == 1) return yamux_shmq_send(f->q, buf, f->mtu);
+    yamux_shmq_iov iov[BATCH];
     for (int i = 0; i < f->batch; i++)
-        iov[i] = (shmq_iov){buf, f->mtu};
-    int r = shmq_send_batch(f->q, iov, (size_t)f->batch);
-    return r > 0 ? SHMQ_OK : r;
+        iov[i] = (yamux_shmq_iov){buf, f->mtu};
+    int r = yamux_shmq_send_batch(f->q, iov, (size_t)f->batch);
+    return r > 0 ? YAMUX_OK : r;
 }
 
 static void *producer(void *arg) {
@@ -192,25 +193,25 @@ static void *producer(void *arg) {
     for (uint64_t n = 0;; n++) {
         if ((n & 63) == 0 && now_s() - t0 >= f->seconds) break;
         int r;
-        while ((r = send_some(f, buf)) == SHMQ_EAGAIN) {
-            r = shmq_wait_writable(f->q, f->mtu, -1);
+        while ((r = send_some(f, buf)) == YAMUX_EAGAIN) {
+            r = yamux_shmq_wait_writable(f->q, f->mtu, -1);
             if (r) die("wait_writable", r);
         }
         if (r) die("send", r);
     }
-    shmq_close(f->q);
+    yamux_shmq_close(f->q);
     free(buf);
     return NULL;
 }
 
 static int recv_some(flow *f, unsigned char *buf) {
-    shmq_msg m[BATCH];
+    yamux_shmq_msg m[BATCH];
     for (int i = 0; i < f->batch; i++)
-        m[i] = (shmq_msg){buf + (size_t)i * f->mtu, f->mtu, 0};
-    int r = shmq_recv_batch(f->q, m, (size_t)f->batch);
+        m[i] = (yamux_shmq_msg){buf + (size_t)i * f->mtu, f->mtu, 0};
+    int r = yamux_shmq_recv_batch(f->q, m, (size_t)f->batch);
     for (int i = 0; i < r; i++)
         f->bytes += m[i].len;
-    return r > 0 ? SHMQ_OK : r;
+    return r > 0 ? YAMUX_OK : r;
 }
 
 static void *consumer(void *arg) {
@@ -221,13 +222,13 @@ static void *consumer(void *arg) {
         size_t n;
         int r;
         if (f->batch == 1) {
-            r = shmq_recv(f->q, buf, f->mtu, &n);
-            if (r == SHMQ_OK) f->bytes += n;
+            r = yamux_shmq_recv(f->q, buf, f->mtu, &n);
+            if (r == YAMUX_OK) f->bytes += n;
         } else {
             r = recv_some(f, buf);
         }
-        if (r == SHMQ_EAGAIN) r = shmq_wait_readable(f->q, -1);
-        if (r == SHMQ_ECLOSED) break;
+        if (r == YAMUX_EAGAIN) r = yamux_shmq_wait_readable(f->q, -1);
+        if (r == YAMUX_ECLOSED) break;
         if (r) die("recv", r);
     }
     free(buf);
@@ -237,8 +238,8 @@ static void *consumer(void *arg) {
 static double ring_gbps(size_t ring, size_t mtu, int batch, double seconds) {
     pair p;
     const char *spin = getenv("SHMQ_BENCH_SPIN_NS");
-    pair_open(&p, ring, mtu, spin ? (uint32_t)atol(spin) : SHMQ_DEFAULT_SPIN_NS);
-    flow fp = {&p.a, mtu, batch, seconds, 0}, fc = {&p.b, mtu, batch, seconds, 0};
+    pair_open(&p, ring, mtu, spin ? (uint32_t)atol(spin) : YAMUX_SHMQ_DEFAULT_SPIN_NS);
+    flow fp = {p.a, mtu, batch, seconds, 0}, fc = {p.b, mtu, batch, seconds, 0};
     pthread_t tp, tc;
     double t0 = now_s();
     pthread_create(&tc, NULL, consumer, &fc);
@@ -246,6 +247,8 @@ static double ring_gbps(size_t ring, size_t mtu, int batch, double seconds) {
     pthread_join(tp, NULL);
     pthread_join(tc, NULL);
     double t = now_s() - t0;
+    yamux_shmq_free(p.a);
+    yamux_shmq_free(p.b);
     free(p.mem);
     return (double)fc.bytes / t / 1e9;
 }
@@ -253,7 +256,7 @@ static double ring_gbps(size_t ring, size_t mtu, int batch, double seconds) {
 /* ---- round trip ---- */
 
 typedef struct {
-    shmq *q;
+    yamux_shmq *q;
     int count;
     int64_t *samples;
 } pingpong;
@@ -265,10 +268,10 @@ static void *ponger(void *arg) {
     for (int i = 0; i < pp->count; i++) {
         size_t n;
         int r;
-        while ((r = shmq_recv(pp->q, buf, sizeof buf, &n)) == SHMQ_EAGAIN)
-            if ((r = shmq_wait_readable(pp->q, -1))) die("pong wait", r);
+        while ((r = yamux_shmq_recv(pp->q, buf, sizeof buf, &n)) == YAMUX_EAGAIN)
+            if ((r = yamux_shmq_wait_readable(pp->q, -1))) die("pong wait", r);
         if (r) die("pong recv", r);
-        if ((r = shmq_send(pp->q, buf, n))) die("pong send", r);
+        if ((r = yamux_shmq_send(pp->q, buf, n))) die("pong send", r);
     }
     return NULL;
 }
@@ -281,7 +284,7 @@ static int cmp_i64(const void *a, const void *b) {
 static void round_trip(const char *label, uint32_t spin_ns, int count) {
     pair p;
     pair_open(&p, 65536, 1024, spin_ns);
-    pingpong pp = {&p.b, count, NULL};
+    pingpong pp = {p.b, count, NULL};
     int64_t *s = malloc(sizeof *s * (size_t)count);
     pthread_t t;
     pthread_create(&t, NULL, ponger, &pp);
@@ -289,11 +292,11 @@ static void round_trip(const char *label, uint32_t spin_ns, int count) {
     unsigned char buf[16] = {0};
     for (int i = 0; i < count; i++) {
         int64_t t0 = now_ns();
-        int r = shmq_send(&p.a, buf, sizeof buf);
+        int r = yamux_shmq_send(p.a, buf, sizeof buf);
         if (r) die("ping send", r);
         size_t n;
-        while ((r = shmq_recv(&p.a, buf, sizeof buf, &n)) == SHMQ_EAGAIN)
-            if ((r = shmq_wait_readable(&p.a, -1))) die("ping wait", r);
+        while ((r = yamux_shmq_recv(p.a, buf, sizeof buf, &n)) == YAMUX_EAGAIN)
+            if ((r = yamux_shmq_wait_readable(p.a, -1))) die("ping wait", r);
         if (r) die("ping recv", r);
         s[i] = now_ns() - t0;
     }
@@ -302,6 +305,8 @@ static void round_trip(const char *label, uint32_t spin_ns, int count) {
     printf("  %-28s %8d %10.2f %10.2f %10.2f\n", label, count, (double)s[count / 2] / 1e3,
            (double)s[count * 99 / 100] / 1e3, (double)s[0] / 1e3);
     free(s);
+    yamux_shmq_free(p.a);
+    yamux_shmq_free(p.b);
     free(p.mem);
 }
 
@@ -333,15 +338,16 @@ int main(int argc, char **argv) {
     printf("  memcpy  one thread copying MTU-sized blocks into a buffer of the ring's size\n"
            "  bare    two threads, copy in + copy out through a buffer of the ring's size,\n"
            "          one spinning atomic counter per block: the cross-core ceiling\n"
-           "  shmq    shmq_send -> shmq_recv (copy in, copy out), one packet per call\n"
-           "  batch   shmq_send_batch -> shmq_recv_batch, up to %d packets per call (at most a\n"
+           "  shmq    yamux_shmq_send -> yamux_shmq_recv (copy in, copy out), one packet per call\n"
+           "  batch   yamux_shmq_send_batch -> yamux_shmq_recv_batch, up to %d packets per call "
+           "(at most a\n"
            "          quarter of the ring, so that producer and consumer overlap)\n\n",
            BATCH);
     printf("  %6s %6s %8s %8s %8s %8s %10s %10s %9s\n", "MTU", "ring", "memcpy", "bare", "shmq",
            "batch", "shmq/mcpy", "batch/mcpy", "shmq/bare");
     for (size_t i = 0; i < nm; i++) {
         for (size_t j = 0; j < nr; j++) {
-            if (!shmq_region_size(rings[j], mtus[i])) continue; /* MTU must fit twice */
+            if (!yamux_shmq_region_size(rings[j], mtus[i])) continue; /* MTU must fit twice */
             /* a batch holds at most a quarter of the ring, so that the two threads overlap */
             size_t nb = rings[j] / 4 / (mtus[i] + 8);
             int batch = nb < 1 ? 1 : nb > BATCH ? BATCH : (int)nb;
@@ -361,7 +367,7 @@ int main(int argc, char **argv) {
     if (argc > 3) return 0;
     printf("\nshmq round trip (16-byte ping, 16-byte pong), microseconds:\n\n");
     printf("  %-28s %8s %10s %10s %10s\n", "mode", "count", "median", "p99", "min");
-    round_trip("spin 5 us (default)", SHMQ_DEFAULT_SPIN_NS, 200000);
+    round_trip("spin 5 us (default)", YAMUX_SHMQ_DEFAULT_SPIN_NS, 200000);
     round_trip("spin 50 us", 50000, 200000);
     round_trip("spin 0 (futex only)", 0, 20000);
     return 0;

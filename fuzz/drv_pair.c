@@ -77,7 +77,7 @@ static void propagate_eof(pair *pr) {
     for (int x = 0; x < 2; x++) {
         fz_side *from = &pr->side[x], *to = &pr->side[!x];
         if (pr->eof_given[!x] || !yamux_session_is_closed(from->s)) continue;
-        if (from->held || yamux_session_want_send(from->s) || pr->pipe[x].len) continue;
+        if (from->held || yamux_session_is_send_pending(from->s) || pr->pipe[x].len) continue;
         pr->eof_given[!x] = 1;
         if (!yamux_session_is_closed(to->s)) fz_side_recv_eof(to);
     }
@@ -118,8 +118,8 @@ static void tick(pair *pr, uint64_t now) {
 }
 
 static void tick_to_deadline(pair *pr) {
-    uint64_t d0 = yamux_session_next_deadline(pr->side[0].s);
-    uint64_t d1 = yamux_session_next_deadline(pr->side[1].s);
+    uint64_t d0 = yamux_session_get_next_deadline(pr->side[0].s);
+    uint64_t d1 = yamux_session_get_next_deadline(pr->side[1].s);
     uint64_t d = d0 < d1 ? d0 : d1;
     if (d != UINT64_MAX && d > pr->now) tick(pr, d);
 }
@@ -220,7 +220,7 @@ static void step(pair *pr, fz_in *in) {
 static void check_errors(const pair *pr) {
     for (int x = 0; x < 2; x++) {
         const fz_side *sd = &pr->side[x];
-        int err = yamux_session_error(sd->s);
+        int err = yamux_session_get_error(sd->s);
         FZ_CHECK(!yamux_error_is_protocol(err) && err != YAMUX_EREMOTE_PROTOCOL &&
                      err != YAMUX_EREMOTE_GOAWAY,
                  "side %c: %s between two engines of ours", "AB"[x], yamux_errname(err));
@@ -236,9 +236,9 @@ static void check_delivered(pair *pr, int x) {
     fz_side *sd = &pr->side[x];
     for (size_t i = 0; i < sd->nh; i++) {
         yamux_stream *st = sd->h[i].st;
-        uint32_t id = yamux_stream_id(st);
+        uint32_t id = yamux_stream_get_id(st);
         const fz_sid *w = fz_ledger_find(&sd->peer->led, id);
-        int err = yamux_stream_error(st);
+        int err = yamux_stream_get_error(st);
         if (!w || !w->app_fin || (err != 0 && err != YAMUX_ECLOSED)) continue;
         const fz_sid *e = fz_ledger_find(&sd->led, id);
         FZ_CHECK(e && e->app_eof,
@@ -256,7 +256,7 @@ static void settle(pair *pr) {
     size_t moved;
     do {
         for (int x = 0; x < 2; x++) {
-            while (yamux_session_backlog(pr->side[x].s) > 0 && fz_side_accept(&pr->side[x]))
+            while (yamux_session_get_backlog(pr->side[x].s) > 0 && fz_side_accept(&pr->side[x]))
                 ;
             fz_side_read_all(&pr->side[x]);
         }
@@ -279,9 +279,9 @@ static void settle(pair *pr) {
     check_errors(pr);
     for (int x = 0; x < 2; x++) {
         fz_side_check(&pr->side[x]);
-        FZ_CHECK(yamux_session_num_streams(pr->side[x].s) == 0,
+        FZ_CHECK(yamux_session_get_num_streams(pr->side[x].s) == 0,
                  "side %c: %zu streams left after both sides released everything", "AB"[x],
-                 yamux_session_num_streams(pr->side[x].s));
+                 yamux_session_get_num_streams(pr->side[x].s));
     }
 }
 

@@ -37,7 +37,7 @@ static void feed_bytewise(fz_side *side, fz_in *in, size_t n) {
 
 static void tick_to_deadline(fz_side *side) {
     if (!side->s) return;
-    uint64_t d = yamux_session_next_deadline(side->s);
+    uint64_t d = yamux_session_get_next_deadline(side->s);
     if (d != UINT64_MAX && d > side->now) fz_side_tick(side, d);
 }
 
@@ -156,9 +156,9 @@ int fz_session_run(const uint8_t *data, size_t size) {
     fz_side_drain(&side);
     fz_side_check(&side);
     if (yamux_session_is_closed(side.s))
-        FZ_CHECK(yamux_session_num_streams(side.s) == 0,
+        FZ_CHECK(yamux_session_get_num_streams(side.s) == 0,
                  "%zu streams left in an ended session after release and drain",
-                 yamux_session_num_streams(side.s));
+                 yamux_session_get_num_streams(side.s));
     fz_side_destroy(&side);
     return 0;
 }

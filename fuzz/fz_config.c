@@ -31,7 +31,7 @@ void fz_config_make(yamux_config *cfg, unsigned bits) {
 }
 
 unsigned fz_knobs_make(uint8_t b) {
-    return b & 0x3Fu; /* FZ_AUTO_ACCEPT .. FZ_SEND_IN_CB */
+    return b & 0x3Fu; /* FZ_AUTO_ACCEPT .. FZ_IO_IN_CB */
 }
 
 long fz_fail_after(uint8_t knob_byte, uint8_t next) {

@@ -32,6 +32,7 @@ static int named(int err) {
     case YAMUX_EGOAWAY:
     case YAMUX_ESTREAMS_EXHAUSTED:
     case YAMUX_ETIMEOUT:
+    case YAMUX_EMSGSIZE:
     case YAMUX_EPROTO_VERSION:
     case YAMUX_EPROTO_TYPE:
     case YAMUX_EPROTO_FLAGS:
@@ -50,6 +51,11 @@ static int named(int err) {
     case YAMUX_EEOF:
     case YAMUX_ETRANSPORT:
     case YAMUX_EINTERNAL:
+    case YAMUX_EPEERDEAD:
+    case YAMUX_EPEERRESET:
+    case YAMUX_ECORRUPT:
+    case YAMUX_EBADMAGIC:
+    case YAMUX_EVERSION:
         return 1;
     }
     return 0;

@@ -130,7 +130,7 @@ void fz_check_session(const yamux_session *s, const yamux_config *cfg) {
              (unsigned long long)reserved, (unsigned long long)s->recv_reserved);
     FZ_CHECK(s->recv_reserved <= cfg->max_recv_memory, "receive memory %llu > max %llu",
              (unsigned long long)s->recv_reserved, (unsigned long long)cfg->max_recv_memory);
-    FZ_CHECK(yamux_session_recv_memory(s) == s->recv_reserved, "yamux_session_recv_memory");
+    FZ_CHECK(yamux_session_get_recv_memory(s) == s->recv_reserved, "yamux_session_get_recv_memory");
     FZ_CHECK(chunks == s->pool.live, "%zu chunks in queues, pool says %zu live", chunks,
              s->pool.live);
     FZ_CHECK(s->pool.nfree <= s->pool.max_free, "pool keeps %zu spare chunks", s->pool.nfree);
@@ -156,8 +156,8 @@ void fz_check_session(const yamux_session *s, const yamux_config *cfg) {
                  "keepalive on, but no keepalive ping in flight and none scheduled");
     }
     fz_check_errname(s->err, "session error");
-    fz_check_errname(yamux_session_error(s), "yamux_session_error");
+    fz_check_errname(yamux_session_get_error(s), "yamux_session_get_error");
     FZ_CHECK(!!yamux_session_is_closed(s) == (s->state == YX_ENDED), "is_closed");
-    FZ_CHECK(yamux_session_num_streams(s) == s->num_streams, "num_streams");
-    FZ_CHECK(yamux_session_backlog(s) == s->backlog_len, "backlog");
+    FZ_CHECK(yamux_session_get_num_streams(s) == s->num_streams, "num_streams");
+    FZ_CHECK(yamux_session_get_backlog(s) == s->backlog_len, "backlog");
 }

@@ -14,7 +14,7 @@ static void in_frame(void *ctx, const yamux_frame *f) {
         if (f->flags & YAMUX_FLAG_SYN) o->pings_in++;
         return;
     }
-    if (f->type == YAMUX_TYPE_GO_AWAY) return;
+    if (f->type == YAMUX_TYPE_GOAWAY) return;
     fz_sid *e = fz_ledger_get(o->led, f->stream_id);
     if ((f->flags & YAMUX_FLAG_SYN) && !fz_id_is_ours(f->stream_id, o->is_client)) e->in_syn = 1;
     if (f->type == YAMUX_TYPE_WINDOW_UPDATE)
@@ -83,7 +83,7 @@ static void out_frame(void *ctx, const yamux_frame *f) {
     FZ_CHECK(o->sealed != 1, "frame type %u emitted after the transport ended", f->type);
     if (o->sealed) o->sealed = 1;
     switch (f->type) {
-    case YAMUX_TYPE_GO_AWAY:
+    case YAMUX_TYPE_GOAWAY:
         FZ_CHECK(f->length <= YAMUX_GOAWAY_INTERNAL_ERROR, "GoAway code %u", f->length);
         FZ_CHECK(f->length != 0 || !(o->goaways_out & 1u), "second GoAway 0");
         o->goaways_out |= 1u << f->length;

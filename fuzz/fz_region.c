@@ -14,8 +14,8 @@ void fz_region_init(fz_region *r, size_t len, uint32_t ring, uint32_t mtu) {
     r->snap = malloc(len ? len : 1);
     FZ_CHECK(r->mem && r->snap, "out of host memory");
     memset(r->mem, 0, len);
-    if (shmq_region_size(ring, mtu) <= len)
-        FZ_CHECK(shmq_format(r->mem, len, ring, mtu) == SHMQ_OK, "format");
+    if (yamux_shmq_region_size(ring, mtu) <= len)
+        FZ_CHECK(yamux_shmq_format(r->mem, len, ring, mtu) == YAMUX_OK, "format");
 }
 
 void fz_region_free(fz_region *r) {
@@ -34,9 +34,9 @@ static int in(size_t off, size_t start, size_t size) {
 
 static int writable_by(int side, uint32_t ring, size_t off) {
     unsigned s = (unsigned)side, p = 1u - s;
-    return in(off, SHMQ_OFF_DATA(s, ring), ring) || in(off, SHMQ_OFF_TAIL(s), 4) ||
-           in(off, SHMQ_OFF_HEAD(p), 4) || in(off, SHMQ_OFF_CTRL(s), SHMQ_LINE) ||
-           in(off, SHMQ_OFF_BELL(s), 4) || in(off, SHMQ_OFF_BELL(p), 4);
+    return in(off, YAMUX_SHMQ_OFF_DATA(s, ring), ring) || in(off, YAMUX_SHMQ_OFF_TAIL(s), 4) ||
+           in(off, YAMUX_SHMQ_OFF_HEAD(p), 4) || in(off, YAMUX_SHMQ_OFF_CTRL(s), YAMUX_SHMQ_LINE) ||
+           in(off, YAMUX_SHMQ_OFF_BELL(s), 4) || in(off, YAMUX_SHMQ_OFF_BELL(p), 4);
 }
 
 void fz_region_check_writes(const fz_region *r, int side, uint32_t ring, const char *call) {
@@ -51,7 +51,7 @@ void fz_region_check_writes(const fz_region *r, int side, uint32_t ring, const c
 }
 
 int fz_region_in_ring(const fz_region *r, uint32_t ring, int ring_index, const void *p, size_t n) {
-    const unsigned char *start = r->mem + SHMQ_OFF_DATA((unsigned)ring_index, ring);
+    const unsigned char *start = r->mem + YAMUX_SHMQ_OFF_DATA((unsigned)ring_index, ring);
     const unsigned char *q = p;
     return q >= start && n <= ring && (size_t)(q - start) <= ring - n && q + n <= r->mem + r->len;
 }

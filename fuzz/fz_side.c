@@ -28,8 +28,8 @@ int fz_side_init(fz_side *side, int is_client, uint32_t idx, const yamux_config 
         FZ_CHECK(side->s == NULL, "yamux_session_new failed but set a session");
         return r;
     }
-    FZ_CHECK(yamux_session_user_data(side->s) == side, "user_data");
-    FZ_CHECK(yamux_session_next_deadline(side->s) == 0, "deadline before the first tick");
+    FZ_CHECK(yamux_session_get_user_data(side->s) == side, "user_data");
+    FZ_CHECK(yamux_session_get_next_deadline(side->s) == 0, "deadline before the first tick");
     if (now) yamux_session_tick(side->s, now); /* 0: the clock starts at the first tick */
     fz_side_check(side);
     return 0;
@@ -51,18 +51,23 @@ void fz_side_check(fz_side *side) {
     yamux_session *s = side->s;
     if (!s) return;
     fz_check_session(s, &side->cfg);
-    FZ_CHECK(yamux_session_send_inflight(s) == side->held, "inflight %zu, held %zu",
-             yamux_session_send_inflight(s), side->held);
-    FZ_CHECK(side->closes == (yamux_session_is_closed(s) ? 1 : 0), "on_close called %d times",
-             side->closes);
+    FZ_CHECK(yamux_session_get_send_inflight(s) == side->held, "inflight %zu, held %zu",
+             yamux_session_get_send_inflight(s), side->held);
+    /* on_close comes with the I/O call after the end (a tick is due until then) */
+    if (yamux_session_is_closed(s) && side->closes == 0)
+        FZ_CHECK(yamux_session_get_next_deadline(s) != UINT64_MAX, "on_close pending, no tick due");
+    else
+        FZ_CHECK(side->closes == (yamux_session_is_closed(s) ? 1 : 0), "on_close called %d times",
+                 side->closes);
     for (size_t i = 0; i < side->nh; i++) {
         yamux_stream *st = side->h[i].st;
-        FZ_CHECK(yamux_stream_session(st) == s, "handle of another session");
-        FZ_CHECK(yamux_stream_read_available(st) <= side->cfg.max_stream_window,
-                 "stream %u: %zu bytes buffered", yamux_stream_id(st),
-                 yamux_stream_read_available(st));
-        FZ_CHECK(yamux_stream_recv_window(st) <= side->cfg.max_stream_window,
-                 "stream %u: receive window %u", yamux_stream_id(st), yamux_stream_recv_window(st));
+        FZ_CHECK(yamux_stream_get_session(st) == s, "handle of another session");
+        FZ_CHECK(yamux_stream_get_read_available(st) <= side->cfg.max_stream_window,
+                 "stream %u: %zu bytes buffered", yamux_stream_get_id(st),
+                 yamux_stream_get_read_available(st));
+        FZ_CHECK(yamux_stream_get_recv_window(st) <= side->cfg.max_stream_window,
+                 "stream %u: receive window %u", yamux_stream_get_id(st),
+                 yamux_stream_get_recv_window(st));
     }
 }
 
@@ -117,9 +122,7 @@ size_t fz_side_pull(fz_side *side, size_t max_bytes, size_t max_iov, size_t hold
     if (!side->s) return 0;
     yamux_iovec iov[16];
     size_t want = max_iov && max_iov < 16 ? max_iov : 16, cnt = want;
-    side->busy++;
     size_t got = yamux_session_send_iov(side->s, iov, &cnt, max_bytes);
-    side->busy--;
     FZ_CHECK(cnt <= want, "send_iov filled %zu of %zu iovecs", cnt, want);
     FZ_CHECK(max_bytes == 0 || got <= max_bytes, "send_iov handed out %zu > %zu", got, max_bytes);
     size_t sum = 0;
@@ -170,10 +173,10 @@ size_t fz_side_drain(fz_side *side) {
     fz_side_done(side, side->held);
     while (side->s && (got = fz_side_pull(side, 0, 0, 0)) > 0)
         total += got;
-    if (!side->s || side->held) return total; /* drained from a callback inside a pull */
-    FZ_CHECK(!yamux_session_want_send(side->s), "output left after a full drain");
+    if (!side->s) return total;
+    FZ_CHECK(!yamux_session_is_send_pending(side->s), "output left after a full drain");
     if (yamux_session_is_closed(side->s))
-        fz_obs_check_end(&side->obs, yamux_session_error(side->s));
+        fz_obs_check_end(&side->obs, yamux_session_get_error(side->s));
     return total;
 }
 
@@ -184,18 +187,16 @@ size_t fz_side_drain_copy(fz_side *side, size_t cap) {
     fz_side_done(side, side->held); /* send() reports what it copies written: nothing held */
     if (cap == 0 || cap > sizeof buf) cap = sizeof buf;
     for (;;) {
-        side->busy++; /* callbacks must not pull output before this copy is observed */
         got = yamux_session_send(side->s, buf, cap);
-        side->busy--;
         if (!got) break;
         FZ_CHECK(got <= cap, "send copied %zu > %zu", got, cap);
         fz_obs_output(&side->obs, buf, got);
         if (side->sink) side->sink(side, buf, got);
         total += got;
     }
-    FZ_CHECK(!yamux_session_want_send(side->s), "output left after a full drain");
+    FZ_CHECK(!yamux_session_is_send_pending(side->s), "output left after a full drain");
     if (yamux_session_is_closed(side->s))
-        fz_obs_check_end(&side->obs, yamux_session_error(side->s));
+        fz_obs_check_end(&side->obs, yamux_session_get_error(side->s));
     return total;
 }
 
@@ -207,7 +208,7 @@ void fz_side_tick(fz_side *side, uint64_t now) {
     side->now = now;
     yamux_session_tick(side->s, now);
     if (side->s && !yamux_session_is_closed(side->s))
-        FZ_CHECK(yamux_session_next_deadline(side->s) > now,
+        FZ_CHECK(yamux_session_get_next_deadline(side->s) > now,
                  "after tick(%llu) the next deadline %llu is already due", (unsigned long long)now,
-                 (unsigned long long)yamux_session_next_deadline(side->s));
+                 (unsigned long long)yamux_session_get_next_deadline(side->s));
 }

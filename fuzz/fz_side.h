@@ -24,7 +24,7 @@ enum fz_knob {
                                  read, and FIN after the end of stream */
     FZ_AUTO_RELEASE = 1 << 3, /* release a stream once on_stream reports it closed */
     FZ_PEEK = 1 << 4,         /* read with peek/consume instead of read */
-    FZ_SEND_IN_CB = 1 << 5,   /* drain output from on_send_ready */
+    FZ_IO_IN_CB = 1 << 5,     /* callbacks try the I/O entry points, which must refuse */
     FZ_VERIFY_READS = 1 << 6  /* received bytes are the peer's pattern (pair) */
 };
 
@@ -70,16 +70,8 @@ struct fz_side {
     uint8_t *held_copy; /* the held bytes as handed out */
     size_t held_cap;
     int closes, close_err;
-    /* Inside a call whose result the driver still has to account for (a write, a read, a
-     * pull) or after which it still uses the stream: callbacks only take note, so that
-     * bookkeeping stays in wire order and the stream stays valid. */
-    int busy;
-    /* Inside a top-level yamux_session_accept(): its callbacks may report events for the
-     * stream being accepted before the application has its handle; they are kept here and
-     * handled once it has. */
-    int accepting;
-    unsigned accept_ev;
-    unsigned long incoming, pings, goaways, send_ready;
+    int in_app_call; /* inside an application call: a callback now would break the rule */
+    unsigned long incoming, pings, goaways;
 };
 
 /* Creates the session and ticks it at `now` (0: no tick yet). Returns 0, or the error of

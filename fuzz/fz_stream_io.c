@@ -1,6 +1,6 @@
 /* Stream I/O of the application around one engine: handles, writes of the stream pattern,
- * reads checked against the peer's pattern, answers. The stream passed in must stay valid for
- * the call: from a callback, or with fz_side.busy set by the caller (see fz_side.h). */
+ * reads checked against the peer's pattern, answers. Application calls never call back, so the
+ * stream passed in stays valid for the call. */
 #include <string.h>
 
 #include "fz.h"
@@ -10,7 +10,9 @@
 
 void fz_handle_add(fz_side *side, yamux_stream *st) {
     if (side->nh == FZ_MAX_HANDLES) {
+        side->in_app_call++;
         yamux_stream_release(st);
+        side->in_app_call--;
         return;
     }
     yamux_stream_set_user_data(st, side);
@@ -37,8 +39,10 @@ void fz_handle_drop(fz_side *side, size_t i) {
 
 /* Half-closes `st` (valid for the duration); remembers it when the stream was live. */
 int fz_io_close_write(fz_side *side, yamux_stream *st) {
-    uint32_t id = yamux_stream_id(st);
+    uint32_t id = yamux_stream_get_id(st);
+    side->in_app_call++;
     int r = yamux_stream_close_write(st);
+    side->in_app_call--;
     fz_check_errname(r, "yamux_stream_close_write");
     if (r == 0) fz_ledger_get(&side->led, id)->app_fin = 1;
     return r;
@@ -48,8 +52,11 @@ void fz_io_release(fz_side *side, yamux_stream *st) {
     long i = fz_handle_find(side, st);
     FZ_CHECK(i >= 0, "releasing a stream the application does not hold");
     fz_handle_drop(side, (size_t)i);
-    if (yamux_stream_error(st) == 0) fz_ledger_get(&side->led, yamux_stream_id(st))->app_fin = 1;
+    if (yamux_stream_get_error(st) == 0)
+        fz_ledger_get(&side->led, yamux_stream_get_id(st))->app_fin = 1;
+    side->in_app_call++;
     yamux_stream_release(st);
+    side->in_app_call--;
 }
 
 /* ---- stream I/O (valid `st` for the duration) -------------------------------------------- */
@@ -57,16 +64,16 @@ void fz_io_release(fz_side *side, yamux_stream *st) {
 /* Writes `len` pattern bytes; returns the engine's result. */
 ptrdiff_t fz_io_write(fz_side *side, yamux_stream *st, size_t len) {
     static uint8_t buf[65536];
-    uint32_t id = yamux_stream_id(st);
+    uint32_t id = yamux_stream_get_id(st);
     fz_sid *e = fz_ledger_get(&side->led, id);
     if (len > sizeof buf) len = sizeof buf;
     fz_pattern_fill(buf, len, e->wr, fz_seed(id, side->idx));
-    size_t space = yamux_stream_write_space(st);
+    size_t space = yamux_stream_get_write_space(st);
     size_t failures = side->alloc.failures;
     uint64_t wr = e->wr;
-    side->busy++;
+    side->in_app_call++;
     ptrdiff_t r = yamux_stream_write(st, buf, len);
-    side->busy--;
+    side->in_app_call--;
     if (r > 0) {
         FZ_CHECK((size_t)r <= len && (size_t)r <= space, "write took %td of %zu (space %zu)", r,
                  len, space);
@@ -86,7 +93,7 @@ ptrdiff_t fz_io_write(fz_side *side, yamux_stream *st, size_t len) {
 
 /* Writes what the application owes the peer on `st`, then FIN once it saw the end. */
 void fz_io_answer(fz_side *side, yamux_stream *st) {
-    uint32_t id = yamux_stream_id(st);
+    uint32_t id = yamux_stream_get_id(st);
     fz_sid *e = fz_ledger_get(&side->led, id);
     while (e->owed > 0) {
         size_t n = e->owed < 65536 ? (size_t)e->owed : 65536;
@@ -100,7 +107,7 @@ void fz_io_answer(fz_side *side, yamux_stream *st) {
 
 /* Checks `n` received bytes against what the peer wrote. */
 static void account_read(fz_side *side, yamux_stream *st, const uint8_t *p, size_t n) {
-    uint32_t id = yamux_stream_id(st);
+    uint32_t id = yamux_stream_get_id(st);
     fz_sid *e = fz_ledger_get(&side->led, id);
     FZ_CHECK(!e->app_eof, "stream %u: %zu bytes after the end of stream", id, n);
     if ((side->knobs & FZ_VERIFY_READS) && side->peer) {
@@ -119,9 +126,9 @@ static void account_read(fz_side *side, yamux_stream *st, const uint8_t *p, size
 }
 
 static void account_eof(fz_side *side, yamux_stream *st) {
-    uint32_t id = yamux_stream_id(st);
+    uint32_t id = yamux_stream_get_id(st);
     fz_sid *e = fz_ledger_get(&side->led, id);
-    FZ_CHECK(yamux_stream_at_eof(st), "read returned 0 but at_eof is false");
+    FZ_CHECK(yamux_stream_is_eof(st), "read returned 0 but at_eof is false");
     e->app_eof = 1;
     if ((side->knobs & FZ_VERIFY_READS) && side->peer) {
         const fz_sid *w = fz_ledger_find(&side->peer->led, id);
@@ -136,21 +143,21 @@ ptrdiff_t fz_io_read(fz_side *side, yamux_stream *st, size_t len) {
     if (len > sizeof buf) len = sizeof buf;
     if (side->knobs & FZ_PEEK) {
         const uint8_t *p;
-        size_t avail = yamux_stream_read_available(st);
+        size_t avail = yamux_stream_get_read_available(st);
         size_t n = yamux_stream_peek(st, &p);
         FZ_CHECK(n <= avail && (n > 0) == (avail > 0), "peek %zu of %zu available", n, avail);
         if (n > 0) {
             if (n > len) n = len;
             account_read(side, st, p, n);
-            side->busy++;
+            side->in_app_call++;
             yamux_stream_consume(st, n);
-            side->busy--;
+            side->in_app_call--;
             return (ptrdiff_t)n;
         }
     }
-    side->busy++;
+    side->in_app_call++;
     ptrdiff_t r = yamux_stream_read(st, buf, len);
-    side->busy--;
+    side->in_app_call--;
     if (r > 0) {
         FZ_CHECK((size_t)r <= len, "read returned %td > %zu", r, len);
         account_read(side, st, buf, (size_t)r);

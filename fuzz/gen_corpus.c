@@ -298,7 +298,7 @@ int main(int argc, char **argv) {
     echo("echo", 0, ECHO, 0);
     echo("echo-pieces", 0, ECHO, 5);
     echo("echo-peek", 0, ECHO | FZ_PEEK, 0);
-    echo("echo-send-in-cb", 0, ECHO | FZ_SEND_IN_CB, 0);
+    echo("echo-io-in-cb", 0, ECHO | FZ_IO_IN_CB, 0);
     echo("echo-tiny", FZ_CFG_TINY | FZ_CFG_SMALL, ECHO, 0);
     echo("echo-16m", FZ_CFG_WINDOW, ECHO, 0);
     echo_many();

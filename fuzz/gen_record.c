@@ -86,7 +86,7 @@ static void propagate_eof(gen_rec *r) {
     for (int x = 0; x < 2; x++) {
         fz_side *from = &r->side[x], *to = &r->side[!x];
         if (r->eof_given[!x] || !yamux_session_is_closed(from->s)) continue;
-        if (from->held || yamux_session_want_send(from->s) || r->pipe[x].len) continue;
+        if (from->held || yamux_session_is_send_pending(from->s) || r->pipe[x].len) continue;
         r->eof_given[!x] = 1;
         if (!yamux_session_is_closed(to->s)) {
             fz_side_recv_eof(to);

@@ -9,7 +9,7 @@ static uint64_t deadline_after(int64_t timeout_ns) {
 
 /* The session's end as an error for a call that cannot complete. */
 static int session_err(const yamux_shm *b) {
-    int e = yamux_session_error(b->s);
+    int e = yamux_session_get_error(b->s);
     return e ? e : YAMUX_ESHUTDOWN;
 }
 
@@ -19,7 +19,7 @@ static int serve(yamux_shm *b, uint64_t deadline) {
     uint64_t now = yamux_shm_now();
     ptrdiff_t r;
     if (now >= deadline) {
-        r = yamux_shm_poll(b, now);
+        r = yamux_shm_pump(b, now);
         return r < 0 ? (int)r : YAMUX_ETIMEOUT;
     }
     r = yamux_shm_wait(b, deadline == UINT64_MAX ? -1 : (int64_t)(deadline - now));
@@ -28,7 +28,7 @@ static int serve(yamux_shm *b, uint64_t deadline) {
 
 /* Pushes what the session has to say (window updates after a read, data after a write). */
 static void push(yamux_shm *b) {
-    if (yamux_session_want_send(b->s)) yamux_shm_poll(b, yamux_shm_now());
+    if (yamux_session_is_send_pending(b->s)) yamux_shm_pump(b, yamux_shm_now());
 }
 
 void yx_shm_ping_record(yamux_shm *b, uint32_t opaque, int status, uint64_t rtt) {
@@ -109,8 +109,8 @@ int yamux_block_close_write(yamux_shm *b, yamux_stream *st) {
 
 int yamux_block_flush(yamux_shm *b, int64_t timeout_ns) {
     uint64_t deadline = deadline_after(timeout_ns);
-    while (yamux_session_want_send(b->s)) {
-        if (yamux_session_is_closed(b->s) && b->queue_dead) return session_err(b);
+    while (yamux_session_is_send_pending(b->s)) {
+        if (yamux_session_is_closed(b->s) && b->in_ended) return session_err(b);
         int e = serve(b, deadline);
         if (e) return e;
     }
@@ -154,6 +154,6 @@ void yamux_block_close(yamux_shm *b, int64_t timeout_ns) {
     yamux_session_close(b->s);
     while (serve(b, deadline) == 0) {
     }
-    shmq_close(&b->q);
-    b->queue_dead = 1;
+    yamux_shmq_close(&b->q);
+    b->out_closed = b->in_ended = 1;
 }

@@ -17,12 +17,13 @@ static const error_entry errors[] = {
     E(YAMUX_EINVAL, "invalid argument or call in the wrong state"),
     E(YAMUX_ENOMEM, "out of memory"),
     E(YAMUX_ELIMIT, "a configured limit (streams or buffered bytes) would be exceeded"),
-    E(YAMUX_ECLOSED, "stream closed for writing"),
+    E(YAMUX_ECLOSED, "closed"),
     E(YAMUX_ERESET, "stream reset"),
     E(YAMUX_ESHUTDOWN, "session shut down"),
     E(YAMUX_EGOAWAY, "remote end is not accepting new streams (GoAway received)"),
     E(YAMUX_ESTREAMS_EXHAUSTED, "stream ids exhausted"),
     E(YAMUX_ETIMEOUT, "timed out"),
+    E(YAMUX_EMSGSIZE, "packet larger than the MTU, or receive buffer too small"),
     E(YAMUX_EPROTO_VERSION, "protocol error: invalid protocol version"),
     E(YAMUX_EPROTO_TYPE, "protocol error: invalid message type"),
     E(YAMUX_EPROTO_FLAGS, "protocol error: invalid flags for the message type"),
@@ -41,6 +42,11 @@ static const error_entry errors[] = {
     E(YAMUX_EEOF, "transport closed by peer"),
     E(YAMUX_ETRANSPORT, "transport error"),
     E(YAMUX_EINTERNAL, "internal error"),
+    E(YAMUX_EPEERDEAD, "peer died without closing the queue"),
+    E(YAMUX_EPEERRESET, "peer re-attached (generation changed)"),
+    E(YAMUX_ECORRUPT, "shared region corrupt: inconsistent index, length or field"),
+    E(YAMUX_EBADMAGIC, "not a formatted shmq region (bad magic)"),
+    E(YAMUX_EVERSION, "unsupported shmq layout version or flags"),
 };
 #undef E
 

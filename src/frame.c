@@ -41,7 +41,7 @@ void yamux_frame_decode(yamux_frame *f, const uint8_t in[YAMUX_HEADER_SIZE]) {
 
 int yamux_frame_validate(const yamux_frame *f) {
     if (f->version != YAMUX_PROTO_VERSION) return YAMUX_EPROTO_VERSION;
-    if (f->type > YAMUX_TYPE_GO_AWAY) return YAMUX_EPROTO_TYPE;
+    if (f->type > YAMUX_TYPE_GOAWAY) return YAMUX_EPROTO_TYPE;
     if (f->flags & ~YAMUX_FLAGS_ALL) return YAMUX_EPROTO_FLAGS;
     switch (f->type) {
     case YAMUX_TYPE_DATA:
@@ -70,7 +70,7 @@ const char *yamux_frame_type_name(uint8_t type) {
         return "WINDOW_UPDATE";
     case YAMUX_TYPE_PING:
         return "PING";
-    case YAMUX_TYPE_GO_AWAY:
+    case YAMUX_TYPE_GOAWAY:
         return "GO_AWAY";
     default:
         return "UNKNOWN";

@@ -12,8 +12,9 @@ typedef struct yx_fwd {
     void *user_data;
 } yx_fwd;
 
-/** Fills `out` with forwarders for every callback `f->app` sets, except on_send_ready (a
- * binding's own business). The session's user data must point at `f`. */
-void yx_fwd_callbacks(yamux_callbacks *out, const yx_fwd *f);
+/** Keeps the application's callbacks `cb` (NULL: none) and `user_data` in `f`, and fills `out`
+ * with forwarders for every callback it sets. The session's user data must point at `f`.
+ * YAMUX_EINVAL when `cb` has no valid size. */
+int yx_fwd_init(yx_fwd *f, const yamux_callbacks *cb, void *user_data, yamux_callbacks *out);
 
 #endif

@@ -1,10 +1,13 @@
 /* yamux session: configuration, lifecycle, event dispatch and the session-level API.
  * Input parsing lives in session_recv.c, output in session_send.c, timers in
  * session_timer.c and streams in stream.c. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "random.h"
 #include "session_internal.h"
+#include "sized.h"
 
 #define MIB (1024u * 1024u)
 #define SEC 1000000000ull
@@ -22,8 +25,13 @@ static void default_free(void *ptr, size_t size, void *ud) {
 
 static const yamux_allocator default_allocator = {default_malloc, default_free, NULL};
 
-void yamux_config_init(yamux_config *cfg) {
+/* The fields of the first release: a config or callbacks struct must have at least these. */
+#define CONFIG_V1_SIZE    (offsetof(yamux_config, allocator) + sizeof(void *))
+#define CALLBACKS_V1_SIZE (offsetof(yamux_callbacks, on_data) + sizeof(void (*)(void)))
+
+static void config_defaults(yamux_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
+    cfg->size = sizeof *cfg;
     cfg->accept_backlog = 256;
     cfg->max_inflight_opens = 256;
     cfg->max_streams = 65536;
@@ -40,7 +48,25 @@ void yamux_config_init(yamux_config *cfg) {
     cfg->allocator = NULL;
 }
 
-int yamux_config_validate(const yamux_config *cfg) {
+void yamux_config_init_size(yamux_config *cfg, size_t size) {
+    yamux_config d;
+    config_defaults(&d);
+    yx_sized_init(cfg, size, &d, sizeof d);
+}
+
+void yamux_callbacks_init_size(yamux_callbacks *cb, size_t size) {
+    yamux_callbacks d;
+    memset(&d, 0, sizeof d);
+    yx_sized_init(cb, size, &d, sizeof d);
+}
+
+/* The caller's config over the defaults; YAMUX_EINVAL without a valid size. */
+static int config_read(yamux_config *out, const yamux_config *cfg) {
+    config_defaults(out);
+    return cfg ? yx_sized_copy(out, sizeof *out, cfg, CONFIG_V1_SIZE - sizeof(size_t)) : YAMUX_OK;
+}
+
+static int check_config(const yamux_config *cfg) {
     if (cfg->accept_backlog == 0 || cfg->max_inflight_opens == 0 || cfg->max_streams == 0)
         return YAMUX_EINVAL;
     if (cfg->max_stream_window < YAMUX_INITIAL_WINDOW || cfg->max_stream_window > 16 * MIB)
@@ -54,16 +80,28 @@ int yamux_config_validate(const yamux_config *cfg) {
     return YAMUX_OK;
 }
 
+int yamux_config_validate(const yamux_config *cfg) {
+    yamux_config c;
+    if (!cfg || config_read(&c, cfg) != YAMUX_OK) return YAMUX_EINVAL;
+    return check_config(&c);
+}
+
+int yx_callbacks_read(yamux_callbacks *out, const yamux_callbacks *cb) {
+    memset(out, 0, sizeof *out);
+    out->size = sizeof *out;
+    return cb ? yx_sized_copy(out, sizeof *out, cb, CALLBACKS_V1_SIZE - sizeof(size_t)) : YAMUX_OK;
+}
+
 int yamux_session_new(yamux_session **out, int is_client, const yamux_config *cfg,
                       const yamux_callbacks *cb, void *user_data) {
-    yamux_config defaults;
+    yamux_config c;
+    yamux_callbacks callbacks;
     if (!out) return YAMUX_EINVAL;
     *out = NULL;
-    if (!cfg) {
-        yamux_config_init(&defaults);
-        cfg = &defaults;
-    }
-    if (yamux_config_validate(cfg) != YAMUX_OK) return YAMUX_EINVAL;
+    if (config_read(&c, cfg) != YAMUX_OK || check_config(&c) != YAMUX_OK ||
+        yx_callbacks_read(&callbacks, cb) != YAMUX_OK)
+        return YAMUX_EINVAL;
+    cfg = &c;
     const yamux_allocator *alloc = cfg->allocator ? cfg->allocator : &default_allocator;
     yamux_session *s = alloc->malloc(sizeof *s, alloc->ud);
     if (!s) return YAMUX_ENOMEM;
@@ -71,13 +109,13 @@ int yamux_session_new(yamux_session **out, int is_client, const yamux_config *cf
     s->cfg = *cfg;
     s->alloc = *alloc;
     s->cfg.allocator = NULL; /* the copy in s->alloc is authoritative */
-    if (cb) s->cb = *cb;
+    s->cb = callbacks;
     s->user_data = user_data;
     s->is_client = is_client ? 1 : 0;
     s->state = YX_ALIVE;
     s->next_id = s->is_client ? 1 : 2;
     yx_pool_init(&s->pool, &s->alloc, YX_POOL_SPARE);
-    yx_idmap_init(&s->streams, &s->alloc);
+    yx_idmap_init(&s->streams, &s->alloc, yx_random_key(s));
     yx_list_init(&s->ctrl_list);
     yx_list_init(&s->data_list);
     yx_list_init(&s->backlog);
@@ -88,7 +126,6 @@ int yamux_session_new(yamux_session **out, int is_client, const yamux_config *cf
     yx_list_init(&s->all);
     s->goaway_pending = -1;
     s->next_keepalive = UINT64_MAX;
-    s->send_ready_armed = 1;
     *out = s;
     return YAMUX_OK;
 }
@@ -108,14 +145,14 @@ static void session_destroy(yamux_session *s) {
 
 void yamux_session_free(yamux_session *s) {
     if (!s) return;
-    if (s->dispatching) {
+    if (s->in_callback) {
         s->free_deferred = 1;
         return;
     }
     session_destroy(s);
 }
 
-void *yamux_session_user_data(const yamux_session *s) {
+void *yamux_session_get_user_data(const yamux_session *s) {
     return s->user_data;
 }
 
@@ -138,11 +175,16 @@ void yx_ping_complete(yamux_session *s, yx_ping *p, int status) {
     memset(p, 0, sizeof *p);
 }
 
-/* Runs the callbacks for everything that happened during the public call now ending. Nested
- * public calls made by callbacks only queue events: the outermost loop delivers them. */
+int yx_session_events_pending(const yamux_session *s) {
+    return !yx_list_empty(&s->notify) || (s->incoming_pending && s->backlog_len) ||
+           s->pings_done_count || s->goaway_event || s->close_event;
+}
+
+/* Runs the callbacks for everything that happened since the last dispatch. Only the I/O entry
+ * points call it; the calls callbacks make only queue events, which this loop delivers too. */
 int yx_session_dispatch(yamux_session *s) {
-    if (s->dispatching) return 1;
-    s->dispatching = 1;
+    if (s->in_callback) return 1;
+    s->in_callback = 1;
     void *ud = s->user_data;
     while (!s->free_deferred) {
         yx_link *l = yx_list_pop_front(&s->notify);
@@ -175,14 +217,9 @@ int yx_session_dispatch(yamux_session *s) {
             if (s->cb.on_close) s->cb.on_close(s, s->err, ud);
             continue;
         }
-        if (s->send_ready_armed && yx_session_out_ready(s)) {
-            s->send_ready_armed = 0;
-            if (s->cb.on_send_ready) s->cb.on_send_ready(s, ud);
-            continue;
-        }
         break;
     }
-    s->dispatching = 0;
+    s->in_callback = 0;
     if (!s->free_deferred) return 1;
     session_destroy(s);
     return 0;
@@ -212,7 +249,6 @@ void yx_session_end(yamux_session *s, int err, int goaway_code) {
         yx_list_push_back(&s->all, &st->all_link);
         yx_stream_kill(st, stream_err);
     }
-    s->backlog_len = 0;
     s->close_event = 1;
 }
 
@@ -232,16 +268,14 @@ void yx_session_fail(yamux_session *s, int err) {
 
 void yamux_session_close(yamux_session *s) {
     if (s->state != YX_ENDED) yx_session_end(s, 0, YAMUX_GOAWAY_NORMAL);
-    yx_session_dispatch(s);
 }
 
-int yamux_session_go_away(yamux_session *s) {
+int yamux_session_goaway(yamux_session *s) {
     if (s->state == YX_ENDED) return YAMUX_ESHUTDOWN;
     if (!s->local_goaway) {
         s->local_goaway = 1;
         s->goaway_pending = YAMUX_GOAWAY_NORMAL;
     }
-    yx_session_dispatch(s);
     return YAMUX_OK;
 }
 
@@ -271,12 +305,10 @@ int yamux_session_open(yamux_session *s, yamux_stream **out) {
     yx_list_push_back(&s->syn_wait, &st->queue_link);
     yx_syn_promote(s);
     *out = st;
-    yx_session_dispatch(s);
     return YAMUX_OK;
 }
 
 yamux_stream *yamux_session_accept(yamux_session *s) {
-    if (s->state == YX_ENDED) return NULL;
     yx_link *l = yx_list_pop_front(&s->backlog);
     if (!l) return NULL;
     yamux_stream *st = yx_container_of(l, yamux_stream, queue_link);
@@ -284,16 +316,21 @@ yamux_stream *yamux_session_accept(yamux_session *s) {
     s->backlog_len--;
     st->owned = 1;
     s->stats.streams_accepted++;
+    if (s->state == YX_ENDED) {
+        /* Accepted after the end, like a connection whose client is gone: it holds what it
+         * received before. */
+        yx_stream_notify(st, YAMUX_EV_READABLE | YAMUX_EV_WRITABLE | YAMUX_EV_CLOSED);
+        return st;
+    }
     st->pending_flags |= YAMUX_FLAG_ACK;
     yx_stream_queue_ctrl(st);
-    yx_session_dispatch(s);
-    /* Data or FIN that arrived before the accept is there to read: say so at the next
-     * dispatch, once the caller holds the handle (not from inside this call). */
+    /* Data or FIN that arrived before the accept is there to read: the next I/O call says so
+     * (it can also be read at once). */
     if (st->recvq.len || st->remote_fin) yx_stream_notify(st, YAMUX_EV_READABLE);
     return st;
 }
 
-size_t yamux_session_backlog(const yamux_session *s) {
+size_t yamux_session_get_backlog(const yamux_session *s) {
     return s->backlog_len;
 }
 
@@ -314,13 +351,12 @@ int yamux_session_ping(yamux_session *s, uint32_t *opaque_out) {
     yx_ping *p = yx_ping_start(s, YX_PING_USER);
     if (!p) return YAMUX_ELIMIT;
     if (opaque_out) *opaque_out = p->opaque;
-    yx_session_dispatch(s);
     return YAMUX_OK;
 }
 
 /* ---- queries ----------------------------------------------------------------------------- */
 
-int yamux_session_error(const yamux_session *s) {
+int yamux_session_get_error(const yamux_session *s) {
     return s->err;
 }
 
@@ -328,22 +364,22 @@ int yamux_session_is_closed(const yamux_session *s) {
     return s->state == YX_ENDED;
 }
 
-int yamux_session_remote_goaway(const yamux_session *s) {
+int yamux_session_is_goaway_received(const yamux_session *s) {
     return s->remote_goaway;
 }
 
-size_t yamux_session_num_streams(const yamux_session *s) {
+size_t yamux_session_get_num_streams(const yamux_session *s) {
     return s->num_streams;
 }
 
-uint64_t yamux_session_rtt(const yamux_session *s) {
+uint64_t yamux_session_get_rtt(const yamux_session *s) {
     return s->rtt;
 }
 
-void yamux_session_stats(const yamux_session *s, yamux_stats *out) {
-    *out = s->stats;
+void yamux_session_get_stats_size(const yamux_session *s, yamux_stats *out, size_t size) {
+    memcpy(out, &s->stats, size < sizeof s->stats ? size : sizeof s->stats);
 }
 
-uint64_t yamux_session_recv_memory(const yamux_session *s) {
+uint64_t yamux_session_get_recv_memory(const yamux_session *s) {
     return s->recv_reserved;
 }

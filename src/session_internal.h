@@ -17,8 +17,9 @@
 #define YX_CTRL_CAP 64u
 /* Pings of ours in flight. */
 #define YX_PING_CAP 16u
-/* Remote stream ids remembered below the highest seen, to catch reuse (bits). */
-#define YX_SEEN_BITS 512u
+/* Ranges of remote stream ids below the highest seen that were never opened (see
+ * session_recv.c): a fixed table, so reuse checks cost bounded memory. */
+#define YX_GAPS 64u
 /* A timer deadline that starts counting at the next tick (armed between ticks). */
 #define YX_DEADLINE_NEXT_TICK UINT64_MAX
 /* Spare chunks kept by the pool. */
@@ -46,6 +47,13 @@ typedef struct yx_ping {
     uint64_t deadline;
 } yx_ping;
 
+/* Remote ids lo..hi (same parity) never opened; `uncertain`: merged to save room, so some of
+ * them may have been opened (a SYN is accepted there, other frames ignored). */
+typedef struct yx_gap {
+    uint32_t lo, hi;
+    uint32_t uncertain;
+} yx_gap;
+
 typedef struct yx_ping_done {
     uint32_t opaque;
     int status;
@@ -68,9 +76,8 @@ struct yamux_stream {
     unsigned fin_requested : 1;
     unsigned fin_sent : 1;
     unsigned remote_fin : 1;
-    unsigned rst_pending : 1; /* a RST frame must be produced */
-    unsigned reset : 1;       /* reset by either side: no more data either way */
-    unsigned closed_reported : 1;
+    unsigned rst_pending : 1;   /* a RST frame must be produced */
+    unsigned reset : 1;         /* reset by either side: no more data either way */
     unsigned want_writable : 1; /* a write came back short: report room */
     unsigned syn_slot : 1;      /* holds one of the max_inflight_opens slots */
     unsigned pending_flags : 4; /* SYN or ACK to put on the next frame */
@@ -113,9 +120,10 @@ struct yamux_session {
     size_t num_streams;     /* allocated stream objects */
     uint64_t recv_reserved; /* sum of recv_target over streams */
 
-    uint32_t next_id;                 /* next id we open */
-    uint32_t remote_max;              /* highest id the peer opened */
-    uint64_t seen[YX_SEEN_BITS / 64]; /* bit k: id remote_max - 2(k+1) was opened */
+    uint32_t next_id;     /* next id we open */
+    uint32_t remote_max;  /* highest id the peer opened */
+    yx_gap gaps[YX_GAPS]; /* ids below remote_max never opened, sorted */
+    uint32_t ngaps;
 
     /* input parser */
     uint8_t rx_hdr[YAMUX_HEADER_SIZE];
@@ -164,20 +172,22 @@ struct yamux_session {
 
     yamux_stats stats;
 
-    /* callback dispatch */
-    int dispatching;
+    /* callback dispatch: events wait here until the next I/O entry point delivers them */
+    int in_callback; /* a callback runs: I/O entry points refuse to run */
     int free_deferred;
     int incoming_pending;
     int goaway_event;
     int close_event;
-    int send_ready_armed;
 };
 
 /* session.c */
 void yx_session_fail(yamux_session *s, int err);
 void yx_session_end(yamux_session *s, int err, int goaway_code);
-/* Runs pending callbacks; returns 0 when a callback freed the session (it is gone). */
+/* Runs pending callbacks; returns 0 when a callback freed the session (it is gone). Only the
+ * I/O entry points call it. */
 int yx_session_dispatch(yamux_session *s);
+/* True when events wait for the next dispatch. */
+int yx_session_events_pending(const yamux_session *s);
 void yx_stream_notify(yamux_stream *st, unsigned events);
 int yx_session_out_ready(const yamux_session *s);
 void yx_ping_complete(yamux_session *s, yx_ping *p, int status);
@@ -204,6 +214,5 @@ void yx_syn_promote(yamux_session *s);
 int yx_stream_finished(const yamux_stream *st);
 
 /* session_recv.c: nothing exported beyond the public API */
-
 
 #endif

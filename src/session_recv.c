@@ -6,51 +6,92 @@
 
 #include "session_internal.h"
 
-/* ---- remote stream ids ------------------------------------------------------------------- */
+/* ---- remote stream ids -------------------------------------------------------------------
+ *
+ * The peer opens ids of its parity in increasing order, but not necessarily in order on the
+ * wire: hashicorp's Open() takes its id atomically and sends the SYN later, so under load a
+ * low id may arrive long after higher ones. A reused id is a protocol error; a fresh one must
+ * never be refused. The session remembers the highest id opened and, below it, the ranges of
+ * ids never opened (gaps), in a fixed table. When the table is full the two lowest gaps merge
+ * into one uncertain range (it covers ids that were opened too): a SYN there is accepted and
+ * other frames there are ignored, so a fresh id is never refused and a late frame of a closed
+ * stream never fails the session; only the detection of reuse loses precision, and only for a
+ * peer that leaves more than YX_GAPS gaps open at once. */
+
+enum { ID_FRESH, ID_SEEN, ID_UNCERTAIN };
 
 static int is_remote_id(const yamux_session *s, uint32_t id) {
     return (id & 1u) == (s->is_client ? 0u : 1u);
 }
 
-/* Whether the peer ever opened `id` (an id of its parity). Ids older than the window we
- * remember count as opened. */
-static int remote_seen(const yamux_session *s, uint32_t id) {
-    if (id > s->remote_max || s->remote_max == 0) return 0;
-    if (id == s->remote_max) return 1;
-    uint32_t k = (s->remote_max - id) / 2 - 1;
-    if (k >= YX_SEEN_BITS) return 1;
-    return (int)((s->seen[k / 64] >> (k % 64)) & 1u);
+/* The gap holding `id`, or -1 (binary search: gaps are sorted and disjoint). */
+static long gap_find(const yamux_session *s, uint32_t id) {
+    size_t lo = 0, hi = s->ngaps;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->gaps[mid].hi < id)
+            lo = mid + 1;
+        else if (s->gaps[mid].lo > id)
+            hi = mid;
+        else
+            return (long)mid;
+    }
+    return -1;
 }
 
-static void seen_shift(uint64_t *bits, uint32_t shift) {
-    const uint32_t words = YX_SEEN_BITS / 64;
-    if (shift >= YX_SEEN_BITS) {
-        memset(bits, 0, YX_SEEN_BITS / 8);
-        return;
-    }
-    uint32_t ws = shift / 64, bs = shift % 64;
-    for (uint32_t i = words; i-- > 0;) {
-        uint64_t v = 0;
-        if (i >= ws) {
-            v = bits[i - ws] << bs;
-            if (bs && i > ws) v |= bits[i - ws - 1] >> (64 - bs);
-        }
-        bits[i] = v;
-    }
+/* What is known of remote id `id` (of the peer's parity). */
+static int remote_state(const yamux_session *s, uint32_t id) {
+    if (s->remote_max == 0 || id > s->remote_max) return ID_FRESH;
+    long g = gap_find(s, id);
+    if (g < 0) return ID_SEEN;
+    return s->gaps[g].uncertain ? ID_UNCERTAIN : ID_FRESH;
 }
 
+/* Frees a slot when the table is full: the two lowest gaps become one uncertain range. */
+static void gaps_make_room(yamux_session *s) {
+    if (s->ngaps < YX_GAPS) return;
+    s->gaps[1].lo = s->gaps[0].lo;
+    s->gaps[1].uncertain = 1;
+    memmove(&s->gaps[0], &s->gaps[1], (--s->ngaps) * sizeof s->gaps[0]);
+}
+
+static void gap_insert(yamux_session *s, size_t at, uint32_t lo, uint32_t hi, uint32_t uncertain) {
+    memmove(&s->gaps[at + 1], &s->gaps[at], (s->ngaps - at) * sizeof s->gaps[0]);
+    s->gaps[at] = (yx_gap){lo, hi, uncertain};
+    s->ngaps++;
+}
+
+/* Records that the peer opened `id` (fresh or uncertain). */
 static void remote_mark(yamux_session *s, uint32_t id) {
     if (id > s->remote_max) {
-        uint32_t shift = (id - s->remote_max) / 2;
-        int had = s->remote_max != 0;
-        seen_shift(s->seen, shift);
-        if (had && shift - 1 < YX_SEEN_BITS)
-            s->seen[(shift - 1) / 64] |= 1ull << ((shift - 1) % 64);
+        uint32_t first = s->remote_max ? s->remote_max + 2 : (s->is_client ? 2u : 1u);
+        if (first < id) {
+            gaps_make_room(s);
+            gap_insert(s, s->ngaps, first, id - 2, 0);
+        }
         s->remote_max = id;
         return;
     }
-    uint32_t k = (s->remote_max - id) / 2 - 1;
-    if (k < YX_SEEN_BITS) s->seen[k / 64] |= 1ull << (k % 64);
+    long g = gap_find(s, id);
+    if (g < 0 || s->gaps[g].uncertain) return;
+    yx_gap *p = &s->gaps[g];
+    if (p->lo == p->hi) {
+        memmove(p, p + 1, (s->ngaps - (size_t)g - 1) * sizeof *p);
+        s->ngaps--;
+    } else if (id == p->lo) {
+        p->lo += 2;
+    } else if (id == p->hi) {
+        p->hi -= 2;
+    } else { /* split in two */
+        if (s->ngaps == YX_GAPS) {
+            gaps_make_room(s);
+            remote_mark(s, id); /* the gap moved, or became uncertain */
+            return;
+        }
+        uint32_t hi = p->hi;
+        p->hi = id - 2;
+        gap_insert(s, (size_t)g + 1, id + 2, hi, 0);
+    }
 }
 
 /* ---- frame handlers ---------------------------------------------------------------------- */
@@ -72,7 +113,8 @@ static int on_syn(yamux_session *s, const yamux_frame *f, yamux_stream **out) {
     uint32_t id = f->stream_id;
     *out = NULL;
     if (!is_remote_id(s, id)) return YAMUX_EPROTO_STREAM_ID;
-    if (yx_idmap_get(&s->streams, id) || remote_seen(s, id)) return YAMUX_EPROTO_DUPLICATE_STREAM;
+    if (yx_idmap_get(&s->streams, id) || remote_state(s, id) == ID_SEEN)
+        return YAMUX_EPROTO_DUPLICATE_STREAM;
     remote_mark(s, id);
     int refuse = s->local_goaway || s->backlog_len >= s->cfg.accept_backlog ||
                  s->num_streams >= s->cfg.max_streams;
@@ -106,7 +148,8 @@ static int on_syn(yamux_session *s, const yamux_frame *f, yamux_stream **out) {
  * protocol error for an id that was never opened. */
 static int on_unknown(yamux_session *s, const yamux_frame *f) {
     uint32_t id = f->stream_id;
-    if (is_remote_id(s, id) ? !remote_seen(s, id) : id >= s->next_id) return YAMUX_EPROTO_STREAM_ID;
+    if (is_remote_id(s, id) ? remote_state(s, id) == ID_FRESH : id >= s->next_id)
+        return YAMUX_EPROTO_STREAM_ID;
     if (f->type == YAMUX_TYPE_DATA) {
         if (f->length > max_data_len(s)) return YAMUX_EPROTO_LENGTH;
         discard_payload(s, f->length);
@@ -238,13 +281,12 @@ static int on_header(yamux_session *s) {
 }
 
 /* Offers payload to the application in place (on_data) when nothing is buffered before it;
- * returns how many bytes it took. Public calls it makes do not dispatch events meanwhile. */
+ * returns how many bytes it took. */
 static size_t deliver(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t n) {
     if (!s->cb.on_data || st->recvq.len || !st->owned || st->released) return 0;
-    int was = s->dispatching;
-    s->dispatching = 1;
+    s->in_callback = 1;
     size_t took = s->cb.on_data(s, st, data, n, s->user_data);
-    s->dispatching = was;
+    s->in_callback = 0;
     if (took > n) took = n;
     /* Taken bytes are consumed like a read (the stream may be gone or reset meanwhile). */
     if (took && s->rx_st == st) yx_stream_recv_consumed(st);
@@ -262,7 +304,12 @@ static int end_frame(yamux_session *s) {
 }
 
 ptrdiff_t yamux_session_recv(yamux_session *s, const uint8_t *data, size_t len) {
-    if (s->state == YX_ENDED) return s->err ? s->err : YAMUX_ESHUTDOWN;
+    if (s->in_callback) return YAMUX_EINVAL;
+    if (s->state == YX_ENDED) {
+        ptrdiff_t e = s->err ? s->err : YAMUX_ESHUTDOWN;
+        yx_session_dispatch(s); /* what application calls caused */
+        return e;
+    }
     size_t i = 0;
     int r = YAMUX_OK;
     /* The session may end inside on_data (the application closed it): stop parsing then. */
@@ -313,11 +360,13 @@ ptrdiff_t yamux_session_recv(yamux_session *s, const uint8_t *data, size_t len) 
 }
 
 void yamux_session_abort(yamux_session *s, int err) {
+    if (s->in_callback) return;
     if (s->state != YX_ENDED) yx_session_end(s, err < 0 ? err : YAMUX_ETRANSPORT, -1);
     yx_session_dispatch(s);
 }
 
 void yamux_session_recv_eof(yamux_session *s) {
+    if (s->in_callback) return;
     if (s->state != YX_ENDED) yx_session_fail(s, YAMUX_EEOF);
     yx_session_dispatch(s);
 }

@@ -101,7 +101,7 @@ static void produce_data(yamux_session *s, yamux_stream *st) {
 static int produce_frame(yamux_session *s) {
     if (s->out_count == YX_OUT_CAP) return 0;
     if (s->goaway_pending >= 0) {
-        out_push(s, YAMUX_TYPE_GO_AWAY, 0, 0, (uint32_t)s->goaway_pending);
+        out_push(s, YAMUX_TYPE_GOAWAY, 0, 0, (uint32_t)s->goaway_pending);
         s->goaway_pending = -1;
         s->goaway_sent = 1;
         return 1;
@@ -181,7 +181,6 @@ static size_t hand_out(yamux_session *s, yamux_iovec *iov, size_t *iovcnt, size_
     }
     *iovcnt = n;
     s->inflight += bytes;
-    if (!yx_session_out_ready(s)) s->send_ready_armed = 1;
     return bytes;
 }
 
@@ -221,20 +220,26 @@ static void mark_done(yamux_session *s, size_t n) {
     }
 }
 
+/* Output is handed out after the events are delivered: what the callbacks queue goes out with
+ * it, and no callback runs while the caller holds the memory handed out. */
 size_t yamux_session_send_iov(yamux_session *s, yamux_iovec *iov, size_t *iovcnt,
                               size_t max_bytes) {
-    size_t bytes = hand_out(s, iov, iovcnt, max_bytes);
-    yx_session_dispatch(s);
-    return bytes;
+    if (s->in_callback || !yx_session_dispatch(s)) {
+        *iovcnt = 0;
+        return 0;
+    }
+    return hand_out(s, iov, iovcnt, max_bytes);
 }
 
 void yamux_session_send_done(yamux_session *s, size_t n) {
+    if (s->in_callback) return;
     mark_done(s, n);
     yx_session_dispatch(s);
 }
 
 size_t yamux_session_send(yamux_session *s, uint8_t *buf, size_t cap) {
     size_t total = 0;
+    if (s->in_callback || !yx_session_dispatch(s)) return 0;
     while (total < cap) {
         yamux_iovec iov[16];
         size_t cnt = 16;
@@ -246,14 +251,14 @@ size_t yamux_session_send(yamux_session *s, uint8_t *buf, size_t cap) {
         }
         mark_done(s, got);
     }
-    yx_session_dispatch(s);
+    yx_session_dispatch(s); /* the bytes are copied: the session may go now */
     return total;
 }
 
-int yamux_session_want_send(const yamux_session *s) {
+int yamux_session_is_send_pending(const yamux_session *s) {
     return yx_session_out_ready(s);
 }
 
-size_t yamux_session_send_inflight(const yamux_session *s) {
+size_t yamux_session_get_send_inflight(const yamux_session *s) {
     return s->inflight;
 }

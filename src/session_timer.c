@@ -2,7 +2,7 @@
  * notion of "now" is the time of the last tick. A timer armed between two ticks (a stream
  * opened, a FIN or a ping sent) therefore starts counting at the next tick, never from a
  * stale time: its deadline is left at YX_DEADLINE_NEXT_TICK until then, and
- * yamux_session_next_deadline() asks for that tick at once. The write timeout likewise
+ * yamux_session_get_next_deadline() asks for that tick at once. The write timeout likewise
  * watches, tick by tick, whether output is pending and whether any of it moved.
  * Open and close timeouts have one duration each, so their lists stay sorted by deadline:
  * every check is O(1). */
@@ -94,6 +94,7 @@ static int run_timers(yamux_session *s) {
 }
 
 void yamux_session_tick(yamux_session *s, uint64_t now_ns) {
+    if (s->in_callback) return;
     if (now_ns > s->now || !s->clock_started) s->now = now_ns;
     if (!s->clock_started) {
         s->clock_started = 1;
@@ -112,9 +113,11 @@ void yamux_session_tick(yamux_session *s, uint64_t now_ns) {
     }
 }
 
-uint64_t yamux_session_next_deadline(const yamux_session *s) {
-    if (s->state == YX_ENDED) return UINT64_MAX;
+uint64_t yamux_session_get_next_deadline(const yamux_session *s) {
     if (!s->clock_started) return 0;
+    /* Events caused by application calls wait for an I/O call: tick now. */
+    if (yx_session_events_pending(s)) return s->now;
+    if (s->state == YX_ENDED) return UINT64_MAX;
     /* Timers armed since the last tick, and output that became pending since: tick now. */
     uint64_t d = s->next_keepalive;
     if (output_pending(s) && s->cfg.write_timeout)

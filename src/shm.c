@@ -33,33 +33,32 @@ static void on_ping(yamux_session *s, uint32_t opaque, int status, uint64_t rtt,
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
-int yamux_shm_new(yamux_shm **out, void *mem, size_t len, shmq_side side, const shmq_options *qopts,
-                  int is_client, const yamux_config *cfg, const yamux_callbacks *cb,
-                  void *user_data) {
+int yamux_shm_new(yamux_shm **out, void *mem, size_t len, yamux_shmq_side side,
+                  const yamux_shmq_options *qopts, int is_client, const yamux_config *cfg,
+                  const yamux_callbacks *cb, void *user_data) {
     if (!out) return YAMUX_EINVAL;
     *out = NULL;
     yamux_shm *b = calloc(1, sizeof *b);
     if (!b) return YAMUX_ENOMEM;
-    int r = shmq_attach_ex(&b->q, mem, len, side, qopts);
-    if (r != SHMQ_OK) {
+    yamux_callbacks mine;
+    int r = yx_fwd_init(&b->fwd, cb, user_data, &mine);
+    if (r == YAMUX_OK && cfg) r = yamux_config_validate(cfg); /* before the peer sees us */
+    if (r == YAMUX_OK) r = yx_shmq_init(&b->q, mem, len, side, qopts);
+    if (r != YAMUX_OK) {
         free(b);
         return r;
     }
-    b->mtu = shmq_mtu(&b->q);
+    b->mtu = yamux_shmq_get_mtu(&b->q);
     b->hold = malloc(b->mtu ? b->mtu : 1);
     if (!b->hold) {
-        shmq_close(&b->q);
+        yamux_shmq_close(&b->q);
         free(b);
         return YAMUX_ENOMEM;
     }
-    if (cb) b->fwd.app = *cb;
-    b->fwd.user_data = user_data;
-    yamux_callbacks mine;
-    yx_fwd_callbacks(&mine, &b->fwd);
     mine.on_ping = on_ping;
     r = yamux_session_new(&b->s, is_client, cfg, &mine, b);
     if (r != YAMUX_OK) {
-        shmq_close(&b->q);
+        yamux_shmq_close(&b->q);
         free(b->hold);
         free(b);
         return r;
@@ -71,34 +70,43 @@ int yamux_shm_new(yamux_shm **out, void *mem, size_t len, shmq_side side, const 
 
 void yamux_shm_free(yamux_shm *b) {
     if (!b) return;
-    shmq_close(&b->q);
+    yamux_shmq_close(&b->q);
     yamux_session_free(b->s);
     free(b->hold);
     free(b);
 }
 
-yamux_session *yamux_shm_session(const yamux_shm *b) {
+yamux_session *yamux_shm_get_session(const yamux_shm *b) {
     return b->s;
 }
 
-shmq *yamux_shm_queue(yamux_shm *b) {
+yamux_shmq *yamux_shm_get_queue(yamux_shm *b) {
     return &b->q;
 }
 
-void *yamux_shm_user_data(const yamux_shm *b) {
+void *yamux_shm_get_user_data(const yamux_shm *b) {
     return b->fwd.user_data;
 }
 
 /* ---- moving packets ---------------------------------------------------------------------- */
 
-/* The queue ended under the session: the peer closed (EOF) or died / reset / corrupted. */
-static void transport_end(yamux_shm *b, int qerr) {
-    b->queue_dead = 1;
-    if (qerr == SHMQ_ECLOSED)
+/* The two directions of the queue end independently. The receive ring ends only once drained
+ * (the peer closed: end of input; or died, reset, corrupted the region): the session learns it
+ * then. Sending may fail earlier (the peer closed or died with packets still on their way to
+ * us): from then on output is dropped, nobody would read it, and input goes on. */
+static void input_end(yamux_shm *b, int qerr) {
+    b->in_ended = 1;
+    b->out_closed = 1;
+    if (qerr == YAMUX_ECLOSED)
         yamux_session_recv_eof(b->s);
     else
-        yamux_session_abort(b->s, YAMUX_ETRANSPORT);
-    b->qerr = qerr;
+        yamux_session_abort(b->s, qerr); /* YAMUX_EPEERDEAD, YAMUX_ECORRUPT... */
+}
+
+static void output_end(yamux_shm *b, int qerr) {
+    b->out_closed = 1;
+    /* A region that can no longer be trusted, or our own close, ends input too. */
+    if (qerr != YAMUX_ECLOSED && qerr != YAMUX_EPEERDEAD) input_end(b, qerr);
 }
 
 /* Feeds held bytes, then received packets, until the session stops taking them. */
@@ -116,15 +124,15 @@ static size_t pump_in(yamux_shm *b) {
         b->hold_len = b->hold_off = 0;
     }
     int peeked = 0;
-    while (!b->queue_dead && !yamux_session_is_closed(b->s)) {
+    while (!b->in_ended && !yamux_session_is_closed(b->s)) {
         const void *p;
         size_t len;
-        int r = shmq_peek(&b->q, &p, &len);
-        if (r == SHMQ_EAGAIN) break;
-        if (r != SHMQ_OK) {
-            if (peeked) shmq_release(&b->q);
+        int r = yamux_shmq_peek(&b->q, &p, &len);
+        if (r == YAMUX_EAGAIN) break;
+        if (r != YAMUX_OK) {
+            if (peeked) yamux_shmq_consume(&b->q);
             peeked = 0;
-            transport_end(b, r);
+            input_end(b, r);
             break;
         }
         peeked = 1;
@@ -140,46 +148,55 @@ static size_t pump_in(yamux_shm *b) {
             break;
         }
     }
-    if (peeked) shmq_release(&b->q);
+    if (peeked) yamux_shmq_consume(&b->q);
     return moved;
 }
 
 /* Writes the session's output into the ring, a packet of up to the MTU at a time, published
- * with one index update. */
+ * with one index update; once output is closed, drops it. */
 static size_t pump_out(yamux_shm *b) {
     size_t moved = 0;
     int committed = 0;
     b->out_blocked = 0;
-    while (!b->queue_dead && yamux_session_want_send(b->s)) {
+    while (yamux_session_is_send_pending(b->s)) {
+        if (b->out_closed) {
+            yamux_iovec iov[16];
+            size_t cnt = 16, n = yamux_session_send_iov(b->s, iov, &cnt, 0);
+            if (n == 0) break;
+            yamux_session_send_done(b->s, n);
+            moved += n;
+            continue;
+        }
         void *p;
-        int r = shmq_reserve(&b->q, b->mtu, &p);
-        if (r == SHMQ_EAGAIN) {
+        int r = yamux_shmq_reserve(&b->q, b->mtu, &p);
+        if (r == YAMUX_EAGAIN) {
             b->out_blocked = 1;
             break;
         }
-        if (r != SHMQ_OK) {
-            transport_end(b, r);
-            break;
+        if (r != YAMUX_OK) {
+            output_end(b, r);
+            continue;
         }
         size_t n = yamux_session_send(b->s, p, b->mtu);
         if (n == 0) break; /* the reservation is abandoned by the next one */
-        r = shmq_commit(&b->q, n, SHMQ_MORE);
-        if (r != SHMQ_OK) { /* the session counted these bytes as written: the stream is torn */
-            transport_end(b, r);
-            break;
+        r = yamux_shmq_commit(&b->q, n, YAMUX_SHMQ_MORE);
+        if (r != YAMUX_OK) { /* our close or a sticky error: the queue is over */
+            output_end(b, r);
+            continue;
         }
         committed = 1;
         moved += n;
     }
-    if (committed) shmq_flush(&b->q);
+    if (committed && yamux_shmq_flush(&b->q) != YAMUX_OK) output_end(b, YAMUX_ECORRUPT);
     return moved;
 }
 
-ptrdiff_t yamux_shm_poll(yamux_shm *b, uint64_t now_ns) {
-    /* Callbacks run inside the session calls below; one that polls again must not reserve
-     * ring space under the reservation being filled: the running loop does the work. */
-    if (b->in_poll) return 0;
-    b->in_poll = 1;
+ptrdiff_t yamux_shm_pump(yamux_shm *b, uint64_t now_ns) {
+    if (b->running) return YAMUX_EINVAL; /* from a session callback */
+    b->running = 1;
+    /* The queue's liveness duty on the event-loop path: a peer found dead is reported by the
+     * receive ring once drained (and the send side), below. */
+    (void)yx_shmq_live(&b->q, yx_shmq_now_ns());
     yamux_session_tick(b->s, now_ns);
     size_t total = 0;
     for (;;) {
@@ -188,15 +205,12 @@ ptrdiff_t yamux_shm_poll(yamux_shm *b, uint64_t now_ns) {
         total += moved;
         if (moved == 0) break;
     }
-    b->in_poll = 0;
-    if (yamux_session_is_closed(b->s) && (b->queue_dead || !yamux_session_want_send(b->s))) {
-        if (!b->queue_dead) {
-            /* Our last words are out: the peer sees the queue closed after them. */
-            shmq_close(&b->q);
-            b->queue_dead = 1;
-        }
+    b->running = 0;
+    if (yamux_session_is_closed(b->s) && (b->out_closed || !yamux_session_is_send_pending(b->s))) {
+        yamux_shmq_close(&b->q); /* our last words are out: the peer sees the close after them */
+        b->out_closed = b->in_ended = 1;
         if (total == 0) {
-            int e = yamux_session_error(b->s);
+            int e = yamux_session_get_error(b->s);
             return e ? e : YAMUX_ESHUTDOWN;
         }
     }
@@ -206,46 +220,51 @@ ptrdiff_t yamux_shm_poll(yamux_shm *b, uint64_t now_ns) {
 /* What a wait is for: input, and ring space for output that waits. While the session holds
  * input back (its answers wait for space), the ring's input is no news: only space is. */
 static unsigned wait_events(const yamux_shm *b) {
-    if (b->hold_len) return SHMQ_WRITABLE;
-    return b->out_blocked ? SHMQ_READABLE | SHMQ_WRITABLE : SHMQ_READABLE;
+    if (b->hold_len) return YAMUX_SHMQ_WRITABLE;
+    return b->out_blocked ? YAMUX_SHMQ_READABLE | YAMUX_SHMQ_WRITABLE : YAMUX_SHMQ_READABLE;
+}
+
+/* Whether a poll would move something now. */
+static int work_waits(const yamux_shm *b) {
+    if (b->out_blocked && !b->out_closed) return 0;
+    return b->hold_len || yamux_session_is_send_pending(b->s) ||
+           yamux_session_get_next_deadline(b->s) <= yamux_shm_now();
 }
 
 static uint64_t deadline_of(yamux_shm *b, uint32_t check_ms) {
-    uint64_t d = yamux_session_next_deadline(b->s);
+    uint64_t d = yamux_session_get_next_deadline(b->s);
     uint64_t check = yamux_shm_now() + (uint64_t)check_ms * 1000000ull;
     return check_ms && check < d ? check : d;
 }
 
-int yamux_shm_arm(yamux_shm *b, shmq_waiter *w, uint64_t *deadline_ns) {
-    if (b->queue_dead) {
-        int e = yamux_session_error(b->s);
+int yamux_shm_arm(yamux_shm *b, yamux_shmq_waiter *w, uint64_t *deadline_ns) {
+    if (b->running) return YAMUX_EINVAL;
+    if (b->in_ended && yamux_session_is_closed(b->s)) {
+        int e = yamux_session_get_error(b->s);
         return e ? e : YAMUX_ESHUTDOWN;
     }
-    if (!b->out_blocked && (b->hold_len || yamux_session_want_send(b->s))) return 1;
-    int r = shmq_arm(&b->q, wait_events(b), b->mtu, w);
-    if (r > 0) return 1;
-    if (r < 0) {
-        transport_end(b, r);
-        return 1; /* poll to deliver the end */
-    }
+    if (work_waits(b)) return 1;
+    int r = yamux_shmq_arm(&b->q, wait_events(b), b->mtu, w);
+    if (r != 0) return 1; /* ready, or the queue is ending: a poll finds out which */
     *deadline_ns = deadline_of(b, w->timeout_ms);
     return 0;
 }
 
 void yamux_shm_disarm(yamux_shm *b) {
-    shmq_disarm(&b->q);
+    yamux_shmq_disarm(&b->q);
 }
 
 ptrdiff_t yamux_shm_wait(yamux_shm *b, int64_t timeout_ns) {
     uint64_t start = yamux_shm_now();
-    ptrdiff_t moved = yamux_shm_poll(b, start);
+    ptrdiff_t moved = yamux_shm_pump(b, start);
     if (moved != 0) return moved;
     uint64_t until = timeout_ns < 0 ? UINT64_MAX : start + (uint64_t)timeout_ns;
-    uint64_t d = yamux_session_next_deadline(b->s);
+    uint64_t d = yamux_session_get_next_deadline(b->s);
     if (d < until) until = d;
-    if (b->hold_len && !b->out_blocked) return 0; /* it can take the input now: poll again */
+    if (work_waits(b)) return 0; /* poll again at once */
     int64_t wait = until == UINT64_MAX ? -1 : (until > start ? (int64_t)(until - start) : 0);
-    int r = shmq_wait(&b->q, wait_events(b), b->mtu, wait);
-    if (r < 0 && r != SHMQ_ETIMEDOUT) transport_end(b, r);
-    return yamux_shm_poll(b, yamux_shm_now());
+    /* An error here (the peer closed, died...) is found by the poll: the receive ring is read
+     * to its end first. */
+    (void)yamux_shmq_wait(&b->q, wait_events(b), b->mtu, wait);
+    return yamux_shm_pump(b, yamux_shm_now());
 }

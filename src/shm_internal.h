@@ -1,8 +1,9 @@
-/* Internal state of the shmq binding, shared by shm.c and block.c. */
+/* Internal state of the yamux_shmq binding, shared by shm.c and block.c. */
 #ifndef YX_SHM_INTERNAL_H
 #define YX_SHM_INTERNAL_H
 
 #include "fwd.h"
+#include "shmq_internal.h"
 #include "yamux/shm.h"
 
 #define YX_SHM_PINGS 16
@@ -15,15 +16,15 @@ typedef struct yx_shm_ping {
 
 struct yamux_shm {
     yx_fwd fwd; /* first: the session's user data points here */
-    shmq q;
+    yamux_shmq q;
     yamux_session *s;
     size_t mtu;
     uint8_t *hold; /* input the session could not take yet (at most one packet) */
     size_t hold_len, hold_off;
     int out_blocked; /* output waits for ring space */
-    int in_poll;     /* inside yamux_shm_poll(): a nested call returns at once */
-    int queue_dead;  /* the queue ended (closed by either side, peer dead, corrupt) */
-    int qerr;
+    int out_closed;  /* nobody reads our ring any more (peer closed or gone): output is dropped */
+    int in_ended;    /* the receive ring ended (drained after the peer's close, or failed) */
+    int running;     /* inside yamux_shm_pump(): calls from session callbacks are refused */
     yx_shm_ping pings[YX_SHM_PINGS];
 };
 

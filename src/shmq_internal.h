@@ -24,16 +24,53 @@ typedef _Atomic uint32_t shmq_word;
 #define STORE_RELEASE(p, v) atomic_store_explicit(SW(p), (v), memory_order_release)
 #define FENCE_SEQ_CST()     atomic_thread_fence(memory_order_seq_cst)
 
-static inline uint32_t *shmq__word(unsigned char *base, uint32_t off) {
+/* One side's handle. */
+struct yamux_shmq {
+    unsigned char *base;
+    uint32_t ring_bytes, mtu;
+    int side;
+    int err;      /* sticky error: corrupt, peer reset */
+    int closed;   /* this side closed */
+    int peer_end; /* 0, or YAMUX_ECLOSED / YAMUX_EPEERDEAD once the peer is gone */
+    uint32_t spin_ns, check_ms, hb_timeout_ms;
+    /* send ring */
+    unsigned char *tx_data;
+    uint32_t *tx_tail_w, *tx_head_w;
+    uint32_t tx_tail, tx_tail_pub, tx_head;
+    uint32_t rsv_len, rsv_pad;
+    int rsv;
+    /* receive ring */
+    unsigned char *rx_data;
+    uint32_t *rx_tail_w, *rx_head_w;
+    uint32_t rx_cursor, rx_head_pub, rx_tail;
+    /* this side's words */
+    uint32_t *own_state_w, *own_hb_w, *own_bell_w;
+    uint32_t own_state, own_hb;
+    /* the peer */
+    uint32_t *peer_state_w, *peer_hb_w, *peer_bell_w;
+    uint32_t peer_state, peer_gen, peer_hb_timeout_ms;
+    int32_t peer_pid;
+    uint32_t peer_pid_ns, own_pid_ns; /* pid checks only between equal, known namespaces */
+    uint32_t live_hb, live_tail, live_head;
+    int64_t live_ns;
+    int64_t duty_ns; /* when this side last did its liveness duty (beat, check the peer) */
+};
+
+/* Attaches `q` (caller-allocated: yamux_shmq_new, or embedded in a binding): see
+ * yamux_shmq_new(). On failure `q` is zeroed (every call then returns YAMUX_EINVAL). */
+int yx_shmq_init(yamux_shmq *q, void *mem, size_t len, yamux_shmq_side side,
+                 const yamux_shmq_options *o);
+
+static inline uint32_t *yx_shmq_word(unsigned char *base, uint32_t off) {
     return (uint32_t *)(void *)(base + off);
 }
 
 /* Size of the record holding a payload of `len` bytes (len <= mtu, so no overflow). */
-static inline uint32_t shmq__rec_size(uint32_t len) {
-    return (SHMQ_REC_HDR + len + (SHMQ_REC_ALIGN - 1)) & ~(SHMQ_REC_ALIGN - 1);
+static inline uint32_t yx_shmq_rec_size(uint32_t len) {
+    return (YAMUX_SHMQ_REC_HDR + len + (YAMUX_SHMQ_REC_ALIGN - 1)) & ~(YAMUX_SHMQ_REC_ALIGN - 1);
 }
 
-static inline void shmq__cpu_relax(void) {
+static inline void yx_shmq_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__) || defined(__arm__)
@@ -47,56 +84,68 @@ static inline void shmq__cpu_relax(void) {
 
 /* Sleeps while *word == expect, at most timeout_ns (>= 0). Returns after a wake-up, a value
  * change, a timeout or a signal: the caller re-checks its condition either way. */
-void shmq__futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns);
+void yx_shmq_futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns);
 /* Wakes every thread sleeping on `word` (in any process mapping it). */
-void shmq__futex_wake(uint32_t *word);
+void yx_shmq_futex_wake(uint32_t *word);
 /* Monotonic clock in nanoseconds. */
-int64_t shmq__now_ns(void);
+int64_t yx_shmq_now_ns(void);
 /* This process's id, or 0 where there is none (wasm). */
-int32_t shmq__self_pid(void);
+int32_t yx_shmq_self_pid(void);
 /* 0 when process `pid` (> 0) certainly no longer exists, 1 otherwise. */
-int shmq__pid_alive(int32_t pid);
+int yx_shmq_pid_alive(int32_t pid);
+/* This process's pid namespace as a nonzero 32-bit id (Linux: the inode of
+ * /proc/self/ns/pid), or 0 where it cannot be told. */
+uint32_t yx_shmq_pid_ns(void);
 
 /* ---- shmq.c: state and liveness ---- */
 
 /* Records a sticky error (the first one wins) and returns it. */
-int shmq__fail(shmq *q, int err);
+int yx_shmq_fail(yamux_shmq *q, int err);
 /* Handles a change of the peer's state word: latch, close, reset. 0 or a negative error. */
-int shmq__peer_changed(shmq *q, uint32_t st);
+int yx_shmq_peer_changed(yamux_shmq *q, uint32_t st);
 
 /* Synchronises with the peer's state word; cheap when it did not change. Sets q->peer_end
  * on close. Returns 0 or a sticky negative error (reset, corruption). */
-static inline int shmq__peer_sync(shmq *q) {
+static inline int yx_shmq_peer_sync(yamux_shmq *q) {
     uint32_t st = LOAD_ACQUIRE(q->peer_state_w);
-    if (st == q->peer_state) return SHMQ_OK;
-    return shmq__peer_changed(q, st);
+    if (st == q->peer_state) return YAMUX_OK;
+    return yx_shmq_peer_changed(q, st);
 }
 
 /* The first error that forbids using the queue at all (sticky, or this side closed). */
-static inline int shmq__usable(const shmq *q) {
+static inline int yx_shmq_usable(const yamux_shmq *q) {
     if (q->err) return q->err;
-    if (q->closed) return SHMQ_ECLOSED;
-    return SHMQ_OK;
+    if (q->closed) return YAMUX_ECLOSED;
+    return YAMUX_OK;
 }
 
 /* After publishing an index: if the peer announced it sleeps for `bit`, clear its doorbell and
  * wake it. The fence orders our index store before the doorbell load (Dekker, see spec 4.4). */
-static inline void shmq__ring_bell(shmq *q, uint32_t bit) {
+static inline void yx_shmq_ring_bell(yamux_shmq *q, uint32_t bit) {
     FENCE_SEQ_CST();
     if ((LOAD_RELAXED(q->peer_bell_w) & bit) == 0) return;
     if (atomic_exchange_explicit(SW(q->peer_bell_w), 0, memory_order_acq_rel) != 0)
-        shmq__futex_wake(q->peer_bell_w);
+        yx_shmq_futex_wake(q->peer_bell_w);
 }
+
+/* ---- shmq_poll.c: liveness ---- */
+
+/* How long a wait may sleep between two liveness duties (docs/shmq.md 4.6). */
+int64_t yx_shmq_slice_ns(const yamux_shmq *q);
+/* The liveness duty (beat, check the peer: yamux_shmq_check_peer()) when a slice has passed
+ * since the last one, counted in real time across calls: waits, arms and the binding's pump
+ * call it. Returns the check's result, or 0 when not due. */
+int yx_shmq_live(yamux_shmq *q, int64_t now);
 
 /* ---- shmq_ring.c: data path ---- */
 
 /* Bytes of ring needed to append a payload of `len` bytes at the current tail. */
-uint32_t shmq__tx_need(const shmq *q, uint32_t len);
+uint32_t yx_shmq_tx_need(const yamux_shmq *q, uint32_t len);
 /* 1 when `need` bytes are free (re-reading the consumer's head if needed), 0 if not, or a
  * negative error. */
-int shmq__tx_has_space(shmq *q, uint32_t need);
+int yx_shmq_tx_has_space(yamux_shmq *q, uint32_t need);
 /* 1 when a packet is ready to be received, 0 when the ring is empty and the peer may still
- * send, or a negative error (SHMQ_ECLOSED / SHMQ_EPEERDEAD when drained, corruption). */
-int shmq__rx_probe(shmq *q);
+ * send, or a negative error (YAMUX_ECLOSED / YAMUX_EPEERDEAD when drained, corruption). */
+int yx_shmq_rx_probe(yamux_shmq *q);
 
 #endif

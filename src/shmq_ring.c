@@ -7,23 +7,23 @@
 
 /* ---- producer ---- */
 
-uint32_t shmq__tx_need(const shmq *q, uint32_t len) {
-    uint32_t rec = shmq__rec_size(len);
+uint32_t yx_shmq_tx_need(const yamux_shmq *q, uint32_t len) {
+    uint32_t rec = yx_shmq_rec_size(len);
     uint32_t to_end = q->ring_bytes - (q->tx_tail & (q->ring_bytes - 1));
     return rec <= to_end ? rec : to_end + rec;
 }
 
 /* Re-reads the consumer's head (acquire: its reads of the bytes before head are done). It may
  * only move forward, and not past what was published. */
-static int refresh_head(shmq *q) {
+static int refresh_head(yamux_shmq *q) {
     uint32_t h = LOAD_ACQUIRE(q->tx_head_w);
-    if (h % SHMQ_REC_ALIGN || h - q->tx_head > q->tx_tail_pub - q->tx_head)
-        return shmq__fail(q, SHMQ_ECORRUPT);
+    if (h % YAMUX_SHMQ_REC_ALIGN || h - q->tx_head > q->tx_tail_pub - q->tx_head)
+        return yx_shmq_fail(q, YAMUX_ECORRUPT);
     q->tx_head = h;
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
-int shmq__tx_has_space(shmq *q, uint32_t need) {
+int yx_shmq_tx_has_space(yamux_shmq *q, uint32_t need) {
     if (q->ring_bytes - (q->tx_tail - q->tx_head) >= need) return 1;
     int r = refresh_head(q);
     if (r) return r;
@@ -31,50 +31,50 @@ int shmq__tx_has_space(shmq *q, uint32_t need) {
 }
 
 /* Everything that forbids sending: sticky errors, our close, the peer gone. */
-static int tx_check(shmq *q) {
-    int r = shmq__usable(q);
+static int tx_check(yamux_shmq *q) {
+    int r = yx_shmq_usable(q);
     if (r) return r;
-    r = shmq__peer_sync(q);
+    r = yx_shmq_peer_sync(q);
     if (r) return r;
     return q->peer_end;
 }
 
-static int tx_reserve(shmq *q, size_t len, unsigned char **payload) {
-    if (len > q->mtu) return SHMQ_EMSGSIZE;
-    uint32_t rec = shmq__rec_size((uint32_t)len), need = shmq__tx_need(q, (uint32_t)len);
-    int r = shmq__tx_has_space(q, need);
-    if (r <= 0) return r ? r : SHMQ_EAGAIN;
+static int tx_reserve(yamux_shmq *q, size_t len, unsigned char **payload) {
+    if (len > q->mtu) return YAMUX_EMSGSIZE;
+    uint32_t rec = yx_shmq_rec_size((uint32_t)len), need = yx_shmq_tx_need(q, (uint32_t)len);
+    int r = yx_shmq_tx_has_space(q, need);
+    if (r <= 0) return r ? r : YAMUX_EAGAIN;
     q->rsv = 1;
     q->rsv_len = (uint32_t)len;
     q->rsv_pad = need - rec;
-    *payload = q->tx_data + ((q->tx_tail + q->rsv_pad) & (q->ring_bytes - 1)) + SHMQ_REC_HDR;
-    return SHMQ_OK;
+    *payload = q->tx_data + ((q->tx_tail + q->rsv_pad) & (q->ring_bytes - 1)) + YAMUX_SHMQ_REC_HDR;
+    return YAMUX_OK;
 }
 
 /* Appends the reserved record with its final length (not yet published). */
-static void tx_append(shmq *q, uint32_t len) {
+static void tx_append(yamux_shmq *q, uint32_t len) {
     uint32_t mask = q->ring_bytes - 1;
     if (q->rsv_pad) {
-        STORE_RELAXED(q->tx_data + (q->tx_tail & mask), SHMQ_REC_PAD);
+        STORE_RELAXED(q->tx_data + (q->tx_tail & mask), YAMUX_SHMQ_REC_PAD);
         q->tx_tail += q->rsv_pad;
     }
     unsigned char *rec = q->tx_data + (q->tx_tail & mask);
     STORE_RELAXED(rec, len);
     STORE_RELAXED(rec + 4, 0);
-    q->tx_tail += shmq__rec_size(len);
+    q->tx_tail += yx_shmq_rec_size(len);
     q->rsv = 0;
 }
 
 /* Release-stores the tail (the records become visible), then rings the peer if it sleeps. */
-static void tx_publish(shmq *q) {
+static void tx_publish(yamux_shmq *q) {
     if (q->tx_tail == q->tx_tail_pub) return;
     STORE_RELEASE(q->tx_tail_w, q->tx_tail);
     q->tx_tail_pub = q->tx_tail;
-    shmq__ring_bell(q, SHMQ_READABLE);
+    yx_shmq_ring_bell(q, YAMUX_SHMQ_READABLE);
 }
 
-int shmq_send(shmq *q, const void *data, size_t len) {
-    if (!q || !q->base || (!data && len)) return SHMQ_EINVAL;
+int yamux_shmq_send(yamux_shmq *q, const void *data, size_t len) {
+    if (!q || !q->base || (!data && len)) return YAMUX_EINVAL;
     int r = tx_check(q);
     if (r) return r;
     unsigned char *p;
@@ -83,18 +83,18 @@ int shmq_send(shmq *q, const void *data, size_t len) {
     if (len) memcpy(p, data, len);
     tx_append(q, (uint32_t)len);
     tx_publish(q);
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
-int shmq_send_batch(shmq *q, const shmq_iov *pkts, size_t n) {
-    if (!q || !q->base || (!pkts && n) || n > INT_MAX) return SHMQ_EINVAL;
+int yamux_shmq_send_batch(yamux_shmq *q, const yamux_shmq_iov *pkts, size_t n) {
+    if (!q || !q->base || (!pkts && n) || n > INT_MAX) return YAMUX_EINVAL;
     int r = tx_check(q);
     if (r) return r;
     size_t i;
     for (i = 0; i < n; i++) {
         unsigned char *p;
         if (!pkts[i].data && pkts[i].len) {
-            r = SHMQ_EINVAL;
+            r = YAMUX_EINVAL;
             break;
         }
         r = tx_reserve(q, pkts[i].len, &p);
@@ -107,32 +107,33 @@ int shmq_send_batch(shmq *q, const shmq_iov *pkts, size_t n) {
     return (int)i;
 }
 
-int shmq_reserve(shmq *q, size_t len, void **data) {
-    if (!q || !q->base || !data) return SHMQ_EINVAL;
+int yamux_shmq_reserve(yamux_shmq *q, size_t len, void **data) {
+    if (!q || !q->base || !data) return YAMUX_EINVAL;
     int r = tx_check(q);
     if (r) return r;
     unsigned char *p;
     r = tx_reserve(q, len, &p);
     if (r) return r;
     *data = p;
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
-int shmq_commit(shmq *q, size_t len, unsigned flags) {
-    if (!q || !q->base || !q->rsv || len > q->rsv_len || (flags & ~SHMQ_MORE)) return SHMQ_EINVAL;
-    int r = shmq__usable(q);
+int yamux_shmq_commit(yamux_shmq *q, size_t len, unsigned flags) {
+    if (!q || !q->base || !q->rsv || len > q->rsv_len || (flags & ~YAMUX_SHMQ_MORE))
+        return YAMUX_EINVAL;
+    int r = yx_shmq_usable(q);
     if (r) return r;
     tx_append(q, (uint32_t)len);
-    if (!(flags & SHMQ_MORE)) tx_publish(q);
-    return SHMQ_OK;
+    if (!(flags & YAMUX_SHMQ_MORE)) tx_publish(q);
+    return YAMUX_OK;
 }
 
-int shmq_flush(shmq *q) {
-    if (!q || !q->base) return SHMQ_EINVAL;
-    int r = shmq__usable(q);
+int yamux_shmq_flush(yamux_shmq *q) {
+    if (!q || !q->base) return YAMUX_EINVAL;
+    int r = yx_shmq_usable(q);
     if (r) return r;
     tx_publish(q);
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 /* ---- consumer ---- */
@@ -140,18 +141,18 @@ int shmq_flush(shmq *q) {
 /* Re-reads the producer's tail (acquire: the records before it are visible). It may only move
  * forward, and not beyond one ring's worth past what we released. Then checks the peer's
  * state: a re-attached peer is detected before its new records are read. */
-static int refresh_tail(shmq *q) {
+static int refresh_tail(yamux_shmq *q) {
     uint32_t t = LOAD_ACQUIRE(q->rx_tail_w);
-    if (t % SHMQ_REC_ALIGN || t - q->rx_tail > q->rx_head_pub + q->ring_bytes - q->rx_tail)
-        return shmq__fail(q, SHMQ_ECORRUPT);
+    if (t % YAMUX_SHMQ_REC_ALIGN || t - q->rx_tail > q->rx_head_pub + q->ring_bytes - q->rx_tail)
+        return yx_shmq_fail(q, YAMUX_ECORRUPT);
     q->rx_tail = t;
-    return shmq__peer_sync(q);
+    return yx_shmq_peer_sync(q);
 }
 
 /* Finds the record at the cursor, skipping padding, and moves the cursor past it.
- * 1: found; 0: empty and the peer may still send; < 0: error (SHMQ_ECLOSED / SHMQ_EPEERDEAD
+ * 1: found; 0: empty and the peer may still send; < 0: error (YAMUX_ECLOSED / YAMUX_EPEERDEAD
  * once drained, or corruption). */
-static int rx_next(shmq *q, const unsigned char **payload, uint32_t *len) {
+static int rx_next(yamux_shmq *q, const unsigned char **payload, uint32_t *len) {
     uint32_t ring = q->ring_bytes;
     for (;;) {
         if (q->rx_cursor == q->rx_tail) {
@@ -169,50 +170,50 @@ static int rx_next(shmq *q, const unsigned char **payload, uint32_t *len) {
         uint32_t off = q->rx_cursor & (ring - 1);
         uint32_t to_end = ring - off, avail = q->rx_tail - q->rx_cursor;
         uint32_t w = LOAD_RELAXED(q->rx_data + off); /* read once, then only the copy */
-        if (w == SHMQ_REC_PAD) {
-            if (to_end > avail) return shmq__fail(q, SHMQ_ECORRUPT);
+        if (w == YAMUX_SHMQ_REC_PAD) {
+            if (to_end > avail) return yx_shmq_fail(q, YAMUX_ECORRUPT);
             q->rx_cursor += to_end;
             continue;
         }
-        if (w > q->mtu) return shmq__fail(q, SHMQ_ECORRUPT);
-        uint32_t rec = shmq__rec_size(w);
-        if (rec > to_end || rec > avail) return shmq__fail(q, SHMQ_ECORRUPT);
-        *payload = q->rx_data + off + SHMQ_REC_HDR;
+        if (w > q->mtu) return yx_shmq_fail(q, YAMUX_ECORRUPT);
+        uint32_t rec = yx_shmq_rec_size(w);
+        if (rec > to_end || rec > avail) return yx_shmq_fail(q, YAMUX_ECORRUPT);
+        *payload = q->rx_data + off + YAMUX_SHMQ_REC_HDR;
         *len = w;
         q->rx_cursor += rec;
         return 1;
     }
 }
 
-int shmq__rx_probe(shmq *q) {
+int yx_shmq_rx_probe(yamux_shmq *q) {
     const unsigned char *p;
     uint32_t len;
     int r = rx_next(q, &p, &len);
-    if (r == 1) q->rx_cursor -= shmq__rec_size(len);
+    if (r == 1) q->rx_cursor -= yx_shmq_rec_size(len);
     return r;
 }
 
-int shmq_recv(shmq *q, void *buf, size_t cap, size_t *len) {
-    if (!q || !q->base || !len || (!buf && cap)) return SHMQ_EINVAL;
-    int r = shmq__usable(q);
+int yamux_shmq_recv(yamux_shmq *q, void *buf, size_t cap, size_t *len) {
+    if (!q || !q->base || !len || (!buf && cap)) return YAMUX_EINVAL;
+    int r = yx_shmq_usable(q);
     if (r) return r;
     const unsigned char *p;
     uint32_t n;
     r = rx_next(q, &p, &n);
-    if (r <= 0) return r ? r : SHMQ_EAGAIN;
+    if (r <= 0) return r ? r : YAMUX_EAGAIN;
     *len = n;
     if (n > cap) {
-        q->rx_cursor -= shmq__rec_size(n);
-        return SHMQ_EMSGSIZE;
+        q->rx_cursor -= yx_shmq_rec_size(n);
+        return YAMUX_EMSGSIZE;
     }
     if (n) memcpy(buf, p, n);
-    shmq_release(q);
-    return SHMQ_OK;
+    yamux_shmq_consume(q);
+    return YAMUX_OK;
 }
 
-int shmq_recv_batch(shmq *q, shmq_msg *msgs, size_t n) {
-    if (!q || !q->base || (!msgs && n) || n > INT_MAX) return SHMQ_EINVAL;
-    int r = shmq__usable(q);
+int yamux_shmq_recv_batch(yamux_shmq *q, yamux_shmq_msg *msgs, size_t n) {
+    if (!q || !q->base || (!msgs && n) || n > INT_MAX) return YAMUX_EINVAL;
+    int r = yx_shmq_usable(q);
     if (r) return r;
     size_t i;
     for (i = 0; i < n; i++) {
@@ -220,39 +221,39 @@ int shmq_recv_batch(shmq *q, shmq_msg *msgs, size_t n) {
         uint32_t len;
         r = rx_next(q, &p, &len);
         if (r <= 0) {
-            if (r == 0) r = SHMQ_EAGAIN;
+            if (r == 0) r = YAMUX_EAGAIN;
             break;
         }
         msgs[i].len = len;
         if (len > msgs[i].cap || (!msgs[i].buf && len)) {
-            q->rx_cursor -= shmq__rec_size(len);
-            r = msgs[i].buf ? SHMQ_EMSGSIZE : SHMQ_EINVAL;
+            q->rx_cursor -= yx_shmq_rec_size(len);
+            r = msgs[i].buf ? YAMUX_EMSGSIZE : YAMUX_EINVAL;
             break;
         }
         if (len) memcpy(msgs[i].buf, p, len);
     }
     if (i == 0) return r;
-    shmq_release(q);
+    yamux_shmq_consume(q);
     return (int)i;
 }
 
-int shmq_peek(shmq *q, const void **data, size_t *len) {
-    if (!q || !q->base || !data || !len) return SHMQ_EINVAL;
-    int r = shmq__usable(q);
+int yamux_shmq_peek(yamux_shmq *q, const void **data, size_t *len) {
+    if (!q || !q->base || !data || !len) return YAMUX_EINVAL;
+    int r = yx_shmq_usable(q);
     if (r) return r;
     const unsigned char *p;
     uint32_t n;
     r = rx_next(q, &p, &n);
-    if (r <= 0) return r ? r : SHMQ_EAGAIN;
+    if (r <= 0) return r ? r : YAMUX_EAGAIN;
     *data = p;
     *len = n;
-    return SHMQ_OK;
+    return YAMUX_OK;
 }
 
 /* Release-stores the head (our reads are done), then rings the peer if it waits for space. */
-void shmq_release(shmq *q) {
-    if (!q || !q->base || shmq__usable(q) || q->rx_cursor == q->rx_head_pub) return;
+void yamux_shmq_consume(yamux_shmq *q) {
+    if (!q || !q->base || yx_shmq_usable(q) || q->rx_cursor == q->rx_head_pub) return;
     STORE_RELEASE(q->rx_head_w, q->rx_cursor);
     q->rx_head_pub = q->rx_cursor;
-    shmq__ring_bell(q, SHMQ_WRITABLE);
+    yx_shmq_ring_bell(q, YAMUX_SHMQ_WRITABLE);
 }

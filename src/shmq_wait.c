@@ -17,6 +17,7 @@
 #elif defined(__linux__)
 #include <linux/futex.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #else
@@ -26,7 +27,7 @@
 
 #define NS_PER_S 1000000000
 
-int64_t shmq__now_ns(void) {
+int64_t yx_shmq_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
@@ -34,19 +35,23 @@ int64_t shmq__now_ns(void) {
 
 #if defined(__EMSCRIPTEN__)
 
-void shmq__futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns) {
+void yx_shmq_futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns) {
     emscripten_futex_wait(word, expect, (double)timeout_ns / 1e6);
 }
 
-void shmq__futex_wake(uint32_t *word) {
+void yx_shmq_futex_wake(uint32_t *word) {
     emscripten_futex_wake(word, INT_MAX);
 }
 
-int32_t shmq__self_pid(void) {
+int32_t yx_shmq_self_pid(void) {
     return 0;
 }
 
-int shmq__pid_alive(int32_t pid) {
+uint32_t yx_shmq_pid_ns(void) {
+    return 0;
+}
+
+int yx_shmq_pid_alive(int32_t pid) {
     (void)pid;
     return 1;
 }
@@ -55,38 +60,46 @@ int shmq__pid_alive(int32_t pid) {
 
 #if defined(__linux__)
 
-void shmq__futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns) {
+void yx_shmq_futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns) {
     struct timespec ts = {(time_t)(timeout_ns / NS_PER_S), (long)(timeout_ns % NS_PER_S)};
     syscall(SYS_futex, word, FUTEX_WAIT, expect, &ts, NULL, 0);
 }
 
-void shmq__futex_wake(uint32_t *word) {
+void yx_shmq_futex_wake(uint32_t *word) {
     syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 #else /* no futex: poll the word with short sleeps */
 
-void shmq__futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns) {
-    int64_t end = shmq__now_ns() + timeout_ns;
+void yx_shmq_futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns) {
+    int64_t end = yx_shmq_now_ns() + timeout_ns;
     long step = 20000;
-    while (LOAD_ACQUIRE(word) == expect && shmq__now_ns() < end) {
+    while (LOAD_ACQUIRE(word) == expect && yx_shmq_now_ns() < end) {
         struct timespec ts = {0, step};
         nanosleep(&ts, NULL);
         if (step < 1000000) step *= 2;
     }
 }
 
-void shmq__futex_wake(uint32_t *word) {
+void yx_shmq_futex_wake(uint32_t *word) {
     (void)word;
 }
 
 #endif
 
-int32_t shmq__self_pid(void) {
+int32_t yx_shmq_self_pid(void) {
     return (int32_t)getpid();
 }
 
-int shmq__pid_alive(int32_t pid) {
+uint32_t yx_shmq_pid_ns(void) {
+#if defined(__linux__)
+    struct stat st;
+    if (stat("/proc/self/ns/pid", &st) == 0 && (uint32_t)st.st_ino != 0) return (uint32_t)st.st_ino;
+#endif
+    return 0;
+}
+
+int yx_shmq_pid_alive(int32_t pid) {
     if (pid <= 0) return 1; /* never kill(0) or kill(-1): those mean groups */
     return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
 }

@@ -141,8 +141,8 @@ void yx_stream_kill(yamux_stream *st, int err) {
     unlink_if(&st->data_link);
     unlink_if(&st->open_link);
     unlink_if(&st->close_link);
-    if (yx_linked(&st->queue_link)) yx_list_remove(&st->queue_link);
-    st->in_backlog = 0;
+    /* A stream in the accept backlog stays there: it can still be accepted and read. */
+    if (!st->in_backlog) unlink_if(&st->queue_link);
     if (!st->reset) yx_stream_notify(st, YAMUX_EV_READABLE | YAMUX_EV_WRITABLE | YAMUX_EV_CLOSED);
     yx_stream_maybe_free(st);
 }
@@ -247,11 +247,11 @@ static int stream_dead_err(const yamux_stream *st) {
     return 0;
 }
 
-uint32_t yamux_stream_id(const yamux_stream *st) {
+uint32_t yamux_stream_get_id(const yamux_stream *st) {
     return st->id;
 }
 
-yamux_session *yamux_stream_session(const yamux_stream *st) {
+yamux_session *yamux_stream_get_session(const yamux_stream *st) {
     return st->session;
 }
 
@@ -259,11 +259,11 @@ void yamux_stream_set_user_data(yamux_stream *st, void *ud) {
     st->user_data = ud;
 }
 
-void *yamux_stream_user_data(const yamux_stream *st) {
+void *yamux_stream_get_user_data(const yamux_stream *st) {
     return st->user_data;
 }
 
-size_t yamux_stream_write_space(const yamux_stream *st) {
+size_t yamux_stream_get_write_space(const yamux_stream *st) {
     if (stream_dead_err(st) || st->fin_requested) return 0;
     size_t cap = st->session->cfg.stream_send_buffer;
     return st->sendq.len < cap ? cap - st->sendq.len : 0;
@@ -275,7 +275,7 @@ ptrdiff_t yamux_stream_write(yamux_stream *st, const void *buf, size_t len) {
     if (e) return e;
     if (st->fin_requested) return YAMUX_ECLOSED;
     if (len == 0) return 0;
-    size_t space = yamux_stream_write_space(st);
+    size_t space = yamux_stream_get_write_space(st);
     if (space == 0) {
         st->want_writable = 1;
         return YAMUX_EAGAIN;
@@ -285,7 +285,6 @@ ptrdiff_t yamux_stream_write(yamux_stream *st, const void *buf, size_t len) {
     if (got < len) st->want_writable = 1;
     if (got == 0) return YAMUX_ENOMEM;
     yx_stream_update_data(st);
-    yx_session_dispatch(s);
     return (ptrdiff_t)got;
 }
 
@@ -295,7 +294,7 @@ ptrdiff_t yamux_stream_write_ref(yamux_stream *st, const void *buf, size_t len,
     int e = stream_dead_err(st);
     if (!e && st->fin_requested) e = YAMUX_ECLOSED;
     if (!e && len > UINT32_MAX) e = YAMUX_EINVAL; /* one by-reference chunk */
-    if (!e && yamux_stream_write_space(st) == 0) {
+    if (!e && yamux_stream_get_write_space(st) == 0) {
         st->want_writable = 1;
         e = YAMUX_EAGAIN;
     }
@@ -308,7 +307,6 @@ ptrdiff_t yamux_stream_write_ref(yamux_stream *st, const void *buf, size_t len,
         return YAMUX_ENOMEM;
     if (st->sendq.len >= s->cfg.stream_send_buffer) st->want_writable = 1;
     yx_stream_update_data(st);
-    yx_session_dispatch(s);
     return (ptrdiff_t)len;
 }
 
@@ -317,7 +315,6 @@ ptrdiff_t yamux_stream_read(yamux_stream *st, void *buf, size_t len) {
     if (st->recvq.len && len) {
         size_t n = yx_bufq_read(&st->recvq, &s->pool, buf, len);
         yx_stream_recv_consumed(st);
-        yx_session_dispatch(s);
         return (ptrdiff_t)n;
     }
     if (st->reset) return stream_dead_err(st);
@@ -343,22 +340,21 @@ void yamux_stream_consume(yamux_stream *st, size_t n) {
     if (!n) return;
     yx_bufq_consume(&st->recvq, &s->pool, n);
     yx_stream_recv_consumed(st);
-    yx_session_dispatch(s);
 }
 
-size_t yamux_stream_read_available(const yamux_stream *st) {
+size_t yamux_stream_get_read_available(const yamux_stream *st) {
     return st->recvq.len;
 }
 
-size_t yamux_stream_unsent(const yamux_stream *st) {
+size_t yamux_stream_get_unsent(const yamux_stream *st) {
     return st->sendq.len;
 }
 
-int yamux_stream_at_eof(const yamux_stream *st) {
+int yamux_stream_is_eof(const yamux_stream *st) {
     return st->remote_fin && st->recvq.len == 0;
 }
 
-static int close_write(yamux_stream *st) {
+int yamux_stream_close_write(yamux_stream *st) {
     int e = stream_dead_err(st);
     if (e) return e;
     if (st->fin_requested) return YAMUX_OK;
@@ -368,17 +364,10 @@ static int close_write(yamux_stream *st) {
     return YAMUX_OK;
 }
 
-int yamux_stream_close_write(yamux_stream *st) {
-    int r = close_write(st);
-    yx_session_dispatch(st->session);
-    return r;
-}
-
 int yamux_stream_reset(yamux_stream *st) {
     yamux_session *s = st->session;
     if (st->reset || s->state == YX_ENDED) return YAMUX_OK;
     yx_stream_do_reset(st, YAMUX_ERESET, 1);
-    yx_session_dispatch(s);
     return YAMUX_OK;
 }
 
@@ -389,7 +378,7 @@ void yamux_stream_release(yamux_stream *st) {
     st->events = 0;
     unlink_if(&st->notify_link);
     if (!stream_dead_err(st)) {
-        close_write(st);
+        yamux_stream_close_write(st);
         /* Whatever arrived unread is dropped, and its window given back; so is the rest of a
          * frame still arriving. */
         if (s->rx_st == st) s->rx_st = NULL;
@@ -397,20 +386,19 @@ void yamux_stream_release(yamux_stream *st) {
         yx_stream_recv_consumed(st);
     }
     yx_stream_maybe_free(st);
-    yx_session_dispatch(s);
 }
 
-int yamux_stream_error(const yamux_stream *st) {
+int yamux_stream_get_error(const yamux_stream *st) {
     int e = stream_dead_err(st);
     if (e) return e;
     if (st->fin_sent && st->remote_fin) return YAMUX_ECLOSED;
     return 0;
 }
 
-uint32_t yamux_stream_send_window(const yamux_stream *st) {
+uint32_t yamux_stream_get_send_window(const yamux_stream *st) {
     return st->send_window;
 }
 
-uint32_t yamux_stream_recv_window(const yamux_stream *st) {
+uint32_t yamux_stream_get_recv_window(const yamux_stream *st) {
     return st->recv_window;
 }

@@ -50,7 +50,7 @@ static th_stream tracks[TH_TRACK_MAX];
 static size_t ntracks;
 
 th_stream *th_track(yamux_stream *st) {
-    th_stream *t = yamux_stream_user_data(st);
+    th_stream *t = yamux_stream_get_user_data(st);
     if (t) return t;
     assert_true(ntracks < TH_TRACK_MAX);
     t = &tracks[ntracks++];
@@ -95,11 +95,6 @@ static void on_close(yamux_session *s, int err, void *ud) {
     side->close_err = err;
 }
 
-static void on_send_ready(yamux_session *s, void *ud) {
-    (void)s;
-    ((th_side *)ud)->send_ready++;
-}
-
 static size_t on_data(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t len,
                       void *ud) {
     (void)s;
@@ -107,12 +102,12 @@ static size_t on_data(yamux_session *s, yamux_stream *st, const uint8_t *data, s
     return side->data_fn ? side->data_fn(side, st, data, len) : 0;
 }
 
-static const yamux_callbacks callbacks = {.on_incoming = on_incoming,
+static const yamux_callbacks callbacks = {.size = sizeof(yamux_callbacks),
+                                          .on_incoming = on_incoming,
                                           .on_stream = on_stream,
                                           .on_ping = on_ping,
                                           .on_goaway = on_goaway,
                                           .on_close = on_close,
-                                          .on_send_ready = on_send_ready,
                                           .on_data = on_data};
 
 /* ---- wire -------------------------------------------------------------------------------- */
@@ -231,7 +226,7 @@ size_t th_move(th_side *from, th_side *to) {
 /* Like an event loop: ticks a session whose next deadline has come (timers armed since its
  * last tick ask for one at once). */
 static void tick_due(th_pair *p, th_side *side) {
-    if (yamux_session_next_deadline(side->s) <= p->now) yamux_session_tick(side->s, p->now);
+    if (yamux_session_get_next_deadline(side->s) <= p->now) yamux_session_tick(side->s, p->now);
 }
 
 size_t th_step(th_pair *p) {

@@ -25,10 +25,9 @@ typedef struct th_side {
     struct th_pair *pair;
     int closed; /* on_close calls */
     int close_err;
-    int goaways;    /* on_goaway calls */
-    int incoming;   /* on_incoming calls */
-    int send_ready; /* on_send_ready calls */
-    int pings;      /* on_ping calls */
+    int goaways;  /* on_goaway calls */
+    int incoming; /* on_incoming calls */
+    int pings;    /* on_ping calls */
     uint32_t last_ping_opaque;
     int last_ping_status;
     uint64_t last_ping_rtt;

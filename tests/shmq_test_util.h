@@ -104,21 +104,25 @@ static inline uint64_t tu_volume(uint64_t full) {
 typedef struct {
     void *mem;
     size_t len;
-    shmq a, b;
+    yamux_shmq *a, *b;
 } tu_pair;
 
 static inline int tu_pair_open(tu_pair *p, size_t ring, size_t mtu) {
-    p->len = shmq_region_size(ring, mtu);
-    if (!p->len) return SHMQ_EINVAL;
+    p->a = p->b = NULL;
+    p->len = yamux_shmq_region_size(ring, mtu);
+    if (!p->len) return YAMUX_EINVAL;
     p->mem = aligned_alloc(64, (p->len + 63) & ~(size_t)63);
-    if (!p->mem) return SHMQ_EINVAL;
-    int r = shmq_format(p->mem, p->len, ring, mtu);
-    if (!r) r = shmq_attach(&p->a, p->mem, p->len, SHMQ_SIDE_A);
-    if (!r) r = shmq_attach(&p->b, p->mem, p->len, SHMQ_SIDE_B);
+    if (!p->mem) return YAMUX_EINVAL;
+    int r = yamux_shmq_format(p->mem, p->len, ring, mtu);
+    if (!r) r = yamux_shmq_new(&p->a, p->mem, p->len, YAMUX_SHMQ_SIDE_A, NULL);
+    if (!r) r = yamux_shmq_new(&p->b, p->mem, p->len, YAMUX_SHMQ_SIDE_B, NULL);
     return r;
 }
 
 static inline void tu_pair_free(tu_pair *p) {
+    yamux_shmq_free(p->a);
+    yamux_shmq_free(p->b);
+    p->a = p->b = NULL;
     free(p->mem);
     p->mem = NULL;
 }

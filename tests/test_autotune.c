@@ -112,7 +112,7 @@ static uint64_t run_link(int autotune, uint32_t max_window, uint64_t rtt, uint64
             if (now >= late) got_late += k;
             yamux_stream_consume(r, k);
         }
-        uint32_t win = yamux_stream_recv_window(r);
+        uint32_t win = yamux_stream_get_recv_window(r);
         if (win > *window_seen) *window_seen = win;
     }
     yamux_session_free(a);

@@ -57,7 +57,7 @@ static void test_validate_good(void **state) {
     assert_int_equal(validate(0, YAMUX_TYPE_PING, YAMUX_FLAG_SYN, 0, 42), YAMUX_OK);
     assert_int_equal(validate(0, YAMUX_TYPE_PING, YAMUX_FLAG_ACK, 0, 42), YAMUX_OK);
     for (uint32_t code = 0; code < 5; code++)
-        assert_int_equal(validate(0, YAMUX_TYPE_GO_AWAY, 0, 0, code), YAMUX_OK);
+        assert_int_equal(validate(0, YAMUX_TYPE_GOAWAY, 0, 0, code), YAMUX_OK);
 }
 
 static void test_validate_bad(void **state) {
@@ -74,19 +74,19 @@ static void test_validate_bad(void **state) {
     assert_int_equal(validate(0, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_SYN, 0, 0),
                      YAMUX_EPROTO_STREAM_ID);
     assert_int_equal(validate(0, YAMUX_TYPE_PING, YAMUX_FLAG_SYN, 1, 0), YAMUX_EPROTO_STREAM_ID);
-    assert_int_equal(validate(0, YAMUX_TYPE_GO_AWAY, 0, 3, 0), YAMUX_EPROTO_STREAM_ID);
+    assert_int_equal(validate(0, YAMUX_TYPE_GOAWAY, 0, 3, 0), YAMUX_EPROTO_STREAM_ID);
     assert_int_equal(validate(0, YAMUX_TYPE_PING, 0, 0, 0), YAMUX_EPROTO_FLAGS);
     assert_int_equal(validate(0, YAMUX_TYPE_PING, YAMUX_FLAG_SYN | YAMUX_FLAG_ACK, 0, 0),
                      YAMUX_EPROTO_FLAGS);
     assert_int_equal(validate(0, YAMUX_TYPE_PING, YAMUX_FLAG_FIN, 0, 0), YAMUX_EPROTO_FLAGS);
     assert_int_equal(validate(0, YAMUX_TYPE_PING, YAMUX_FLAG_RST, 0, 0), YAMUX_EPROTO_FLAGS);
-    assert_int_equal(validate(0, YAMUX_TYPE_GO_AWAY, YAMUX_FLAG_SYN, 0, 0), YAMUX_EPROTO_FLAGS);
+    assert_int_equal(validate(0, YAMUX_TYPE_GOAWAY, YAMUX_FLAG_SYN, 0, 0), YAMUX_EPROTO_FLAGS);
 }
 
 static void test_names_and_errors(void **state) {
     (void)state;
     assert_string_equal(yamux_frame_type_name(YAMUX_TYPE_DATA), "DATA");
-    assert_string_equal(yamux_frame_type_name(YAMUX_TYPE_GO_AWAY), "GO_AWAY");
+    assert_string_equal(yamux_frame_type_name(YAMUX_TYPE_GOAWAY), "GO_AWAY");
     assert_string_equal(yamux_frame_type_name(9), "UNKNOWN");
     for (int e = 0; e >= -60; e--) {
         const char *s = yamux_strerror(e);

@@ -34,7 +34,7 @@ static void test_reset_before_syn_sent(void **state) {
     assert_int_equal(th_count(&P.c, YAMUX_TYPE_WINDOW_UPDATE, -1), 0); /* neither SYN nor RST */
     assert_false(yamux_session_is_closed(P.sv.s));
     assert_false(yamux_session_is_closed(P.c.s));
-    assert_int_equal(yamux_session_num_streams(P.c.s), 0);
+    assert_int_equal(yamux_session_get_num_streams(P.c.s), 0);
     /* The next stream opens normally (its id skips the one never announced). */
     assert_int_equal(yamux_session_open(P.c.s, &st), YAMUX_OK);
     th_pump(&P);
@@ -68,10 +68,10 @@ static void test_window_update_mid_frame(void **state) {
     th_drain(&P.sv);
     ptrdiff_t rest = (ptrdiff_t)n - 2 * YAMUX_HEADER_SIZE - 1000;
     assert_int_equal(th_inject(&P.sv, buf + n - (size_t)rest, (size_t)rest), rest);
-    assert_int_equal(yamux_stream_read_available(ss), 10000);
-    assert_true((uint64_t)yamux_stream_recv_window(ss) + yamux_stream_read_available(ss) <=
-                yamux_session_recv_memory(P.sv.s));
-    assert_true(yamux_session_recv_memory(P.sv.s) <= cfg.max_recv_memory);
+    assert_int_equal(yamux_stream_get_read_available(ss), 10000);
+    assert_true((uint64_t)yamux_stream_get_recv_window(ss) + yamux_stream_get_read_available(ss) <=
+                yamux_session_get_recv_memory(P.sv.s));
+    assert_true(yamux_session_get_recv_memory(P.sv.s) <= cfg.max_recv_memory);
 }
 
 /* session_timer.c, run_timers: when the keepalive fell due while the application's pings held
@@ -96,7 +96,7 @@ static void test_keepalive_with_ping_slots_full(void **state) {
     th_advance(&P, 1 * TH_SEC);
     th_drain(&P.c);
     assert_true(th_count(&P.c, YAMUX_TYPE_PING, YAMUX_FLAG_SYN) > (size_t)pings);
-    assert_true(yamux_session_next_deadline(P.c.s) != UINT64_MAX);
+    assert_true(yamux_session_get_next_deadline(P.c.s) != UINT64_MAX);
 }
 
 /* ---- the minimized fuzz inputs -----------------------------------------------------------

@@ -31,12 +31,12 @@ static int slow(void) {
 }
 
 static void *region_new(size_t ring, size_t mtu, size_t *len, int shared) {
-    *len = shmq_region_size(ring, mtu);
+    *len = yamux_shmq_region_size(ring, mtu);
     assert_true(*len > 0);
     void *mem = shared ? mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)
                        : aligned_alloc(64, (*len + 63) & ~(size_t)63);
     assert_true(mem != NULL && mem != MAP_FAILED);
-    assert_int_equal(shmq_format(mem, *len, ring, mtu), SHMQ_OK);
+    assert_int_equal(yamux_shmq_format(mem, *len, ring, mtu), YAMUX_OK);
     return mem;
 }
 
@@ -51,8 +51,8 @@ static yamux_config config(void) {
 
 static void pump2(yamux_shm *a, yamux_shm *b) {
     for (int i = 0; i < 100000; i++) {
-        ptrdiff_t x = yamux_shm_poll(a, yamux_shm_now());
-        ptrdiff_t y = yamux_shm_poll(b, yamux_shm_now());
+        ptrdiff_t x = yamux_shm_pump(a, yamux_shm_now());
+        ptrdiff_t y = yamux_shm_pump(b, yamux_shm_now());
         if (x <= 0 && y <= 0) return;
     }
     fail_msg("no quiescence");
@@ -64,10 +64,10 @@ static void test_small_mtu_transfer(void **state) {
     void *mem = region_new(4096, 1000, &len, 0); /* frames split across many packets */
     yamux_config c = config();
     yamux_shm *a, *b;
-    assert_int_equal(yamux_shm_new(&a, mem, len, SHMQ_SIDE_A, NULL, 1, &c, NULL, NULL), 0);
-    assert_int_equal(yamux_shm_new(&b, mem, len, SHMQ_SIDE_B, NULL, 0, &c, NULL, NULL), 0);
+    assert_int_equal(yamux_shm_new(&a, mem, len, YAMUX_SHMQ_SIDE_A, NULL, 1, &c, NULL, NULL), 0);
+    assert_int_equal(yamux_shm_new(&b, mem, len, YAMUX_SHMQ_SIDE_B, NULL, 0, &c, NULL, NULL), 0);
     yamux_stream *cs, *ss = NULL;
-    assert_int_equal(yamux_session_open(yamux_shm_session(a), &cs), 0);
+    assert_int_equal(yamux_session_open(yamux_shm_get_session(a), &cs), 0);
     enum { TOTAL = 3000000 };
     static uint8_t buf[65536];
     uint64_t sent = 0, got = 0;
@@ -82,7 +82,7 @@ static void test_small_mtu_transfer(void **state) {
             sent += (uint64_t)k;
         }
         pump2(a, b);
-        if (!ss) ss = yamux_session_accept(yamux_shm_session(b));
+        if (!ss) ss = yamux_session_accept(yamux_shm_get_session(b));
         if (!ss) continue;
         ptrdiff_t k;
         while ((k = yamux_stream_read(ss, buf, sizeof buf)) > 0)
@@ -90,40 +90,47 @@ static void test_small_mtu_transfer(void **state) {
                 assert_int_equal(buf[i], pat(got++, 1));
     }
     /* ping both ways through the queue */
-    assert_int_equal(yamux_session_ping(yamux_shm_session(b), NULL), 0);
-    for (int i = 0; i < 100 && yamux_session_rtt(yamux_shm_session(b)) == 0; i++)
+    assert_int_equal(yamux_session_ping(yamux_shm_get_session(b), NULL), 0);
+    for (int i = 0; i < 100 && yamux_session_get_rtt(yamux_shm_get_session(b)) == 0; i++)
         pump2(a, b);
-    assert_true(yamux_session_rtt(yamux_shm_session(b)) > 0);
+    assert_true(yamux_session_get_rtt(yamux_shm_get_session(b)) > 0);
     /* a side that goes away: the other sees the end of its transport */
-    yamux_session_close(yamux_shm_session(a));
+    yamux_session_close(yamux_shm_get_session(a));
     pump2(a, b);
-    assert_true(yamux_session_is_closed(yamux_shm_session(b)));
-    assert_true(yamux_shm_poll(b, yamux_shm_now()) < 0);
-    assert_true(yamux_session_remote_goaway(yamux_shm_session(b)));
-    assert_int_equal(yamux_session_error(yamux_shm_session(b)), YAMUX_EEOF);
+    assert_true(yamux_session_is_closed(yamux_shm_get_session(b)));
+    assert_true(yamux_shm_pump(b, yamux_shm_now()) < 0);
+    assert_true(yamux_session_is_goaway_received(yamux_shm_get_session(b)));
+    assert_int_equal(yamux_session_get_error(yamux_shm_get_session(b)), YAMUX_EEOF);
     yamux_shm_free(a);
     yamux_shm_free(b);
     free(mem);
 }
 
-/* A peer that drops the queue without a word: the session ends with YAMUX_EEOF, data kept. */
+/* A peer that drops the queue without a word: the session ends with YAMUX_EEOF; the stream it
+ * opened can still be accepted, with its last words. */
 static void test_peer_vanishes(void **state) {
     (void)state;
     size_t len;
     void *mem = region_new(1 << 16, 4096, &len, 0);
     yamux_config c = config();
     yamux_shm *a, *b;
-    assert_int_equal(yamux_shm_new(&a, mem, len, SHMQ_SIDE_A, NULL, 1, &c, NULL, NULL), 0);
-    assert_int_equal(yamux_shm_new(&b, mem, len, SHMQ_SIDE_B, NULL, 0, &c, NULL, NULL), 0);
+    assert_int_equal(yamux_shm_new(&a, mem, len, YAMUX_SHMQ_SIDE_A, NULL, 1, &c, NULL, NULL), 0);
+    assert_int_equal(yamux_shm_new(&b, mem, len, YAMUX_SHMQ_SIDE_B, NULL, 0, &c, NULL, NULL), 0);
     yamux_stream *cs;
-    assert_int_equal(yamux_session_open(yamux_shm_session(a), &cs), 0);
+    assert_int_equal(yamux_session_open(yamux_shm_get_session(a), &cs), 0);
     assert_int_equal(yamux_stream_write(cs, "last words", 10), 10);
     pump2(a, b);
     yamux_shm_free(a); /* closes side A of the queue */
-    yamux_shm_poll(b, yamux_shm_now());
-    assert_int_equal(yamux_session_error(yamux_shm_session(b)), YAMUX_EEOF);
-    yamux_stream *ss = yamux_session_accept(yamux_shm_session(b));
-    assert_null(ss); /* the session ended: the backlog went with it */
+    yamux_shm_pump(b, yamux_shm_now());
+    assert_int_equal(yamux_session_get_error(yamux_shm_get_session(b)), YAMUX_EEOF);
+    yamux_stream *ss = yamux_session_accept(yamux_shm_get_session(b));
+    assert_non_null(ss);
+    char buf[16];
+    assert_int_equal(yamux_stream_read(ss, buf, sizeof buf), 10);
+    assert_memory_equal(buf, "last words", 10);
+    assert_int_equal(yamux_stream_read(ss, buf, sizeof buf), YAMUX_EEOF);
+    yamux_stream_release(ss);
+    assert_null(yamux_session_accept(yamux_shm_get_session(b)));
     yamux_shm_free(b);
     free(mem);
 }
@@ -142,7 +149,7 @@ static void *blocking_echo_server(void *arg) {
     echo_args *e = arg;
     yamux_config c = config();
     yamux_shm *b;
-    e->result = yamux_shm_new(&b, e->mem, e->len, SHMQ_SIDE_B, NULL, 0, &c, NULL, NULL);
+    e->result = yamux_shm_new(&b, e->mem, e->len, YAMUX_SHMQ_SIDE_B, NULL, 0, &c, NULL, NULL);
     if (e->result) return NULL;
     static uint8_t buf[100000];
     for (int i = 0; i < e->streams && !e->result; i++) {
@@ -176,7 +183,7 @@ static void test_blocking_api(void **state) {
     /* the client attaches first so that the server's attach finds a formatted, live region */
     yamux_config c = config();
     yamux_shm *a;
-    assert_int_equal(yamux_shm_new(&a, e.mem, len, SHMQ_SIDE_A, NULL, 1, &c, NULL, NULL), 0);
+    assert_int_equal(yamux_shm_new(&a, e.mem, len, YAMUX_SHMQ_SIDE_A, NULL, 1, &c, NULL, NULL), 0);
     assert_int_equal(pthread_create(&th, NULL, blocking_echo_server, &e), 0);
     uint64_t rtt = 0;
     assert_int_equal(yamux_block_ping(a, 10 * SEC, &rtt), 0);
@@ -187,7 +194,7 @@ static void test_blocking_api(void **state) {
         assert_int_equal(yamux_block_open(a, &st), 0);
         size_t size = 100000 * (size_t)(s + 1);
         for (size_t i = 0; i < size; i++)
-            out[i] = pat(i, yamux_stream_id(st));
+            out[i] = pat(i, yamux_stream_get_id(st));
         /* more than a window: the server echoes while we write, so read as we go */
         size_t w = 0, r = 0;
         while (r < size) {
@@ -243,8 +250,8 @@ static int stress_server(void *mem, size_t len) {
     c.max_stream_window = 1u << 20;
     c.stream_send_buffer = 1u << 20;
     yamux_shm *b;
-    if (yamux_shm_new(&b, mem, len, SHMQ_SIDE_B, NULL, 0, &c, NULL, NULL)) return 1;
-    yamux_session *s = yamux_shm_session(b);
+    if (yamux_shm_new(&b, mem, len, YAMUX_SHMQ_SIDE_B, NULL, 0, &c, NULL, NULL)) return 1;
+    yamux_session *s = yamux_shm_get_session(b);
     yamux_stream *st[NSTREAMS];
     int n = 0, finished = 0, fin[NSTREAMS] = {0};
     while (finished < NSTREAMS) {
@@ -261,7 +268,7 @@ static int stress_server(void *mem, size_t len) {
                 if (w <= 0) break;
                 yamux_stream_consume(st[i], (size_t)w);
             }
-            if (yamux_stream_at_eof(st[i])) {
+            if (yamux_stream_is_eof(st[i])) {
                 yamux_stream_close_write(st[i]);
                 yamux_stream_release(st[i]);
                 fin[i] = 1;
@@ -288,8 +295,8 @@ static uint64_t stress_client(void *mem, size_t len, uint64_t total, uint64_t se
     c.max_stream_window = 1u << 20;
     c.stream_send_buffer = 1u << 20;
     yamux_shm *a;
-    assert_int_equal(yamux_shm_new(&a, mem, len, SHMQ_SIDE_A, NULL, 1, &c, NULL, NULL), 0);
-    yamux_session *s = yamux_shm_session(a);
+    assert_int_equal(yamux_shm_new(&a, mem, len, YAMUX_SHMQ_SIDE_A, NULL, 1, &c, NULL, NULL), 0);
+    yamux_session *s = yamux_shm_get_session(a);
     static sstream ss[NSTREAMS];
     uint64_t x = seed;
     for (int i = 0; i < NSTREAMS; i++) {
@@ -304,11 +311,11 @@ static uint64_t stress_client(void *mem, size_t len, uint64_t total, uint64_t se
         for (int i = 0; i < NSTREAMS; i++) {
             sstream *t = &ss[i];
             if (t->done) continue;
-            uint32_t id = yamux_stream_id(t->st);
+            uint32_t id = yamux_stream_get_id(t->st);
             while (t->sent < t->size) {
                 size_t n =
                     t->size - t->sent < sizeof buf ? (size_t)(t->size - t->sent) : sizeof buf;
-                size_t space = yamux_stream_write_space(t->st);
+                size_t space = yamux_stream_get_write_space(t->st);
                 if (space == 0) break;
                 if (n > space) n = space;
                 for (size_t k = 0; k < n; k++)
@@ -318,7 +325,7 @@ static uint64_t stress_client(void *mem, size_t len, uint64_t total, uint64_t se
                 t->sent += (uint64_t)w;
                 if (t->sent == t->size) yamux_stream_close_write(t->st);
             }
-            if (t->size == 0 && t->sent == 0 && yamux_stream_error(t->st) == 0)
+            if (t->size == 0 && t->sent == 0 && yamux_stream_get_error(t->st) == 0)
                 yamux_stream_close_write(t->st);
             const uint8_t *p;
             size_t k;
@@ -330,7 +337,7 @@ static uint64_t stress_client(void *mem, size_t len, uint64_t total, uint64_t se
                 verified += k;
                 yamux_stream_consume(t->st, k);
             }
-            if (yamux_stream_at_eof(t->st)) {
+            if (yamux_stream_is_eof(t->st)) {
                 assert_int_equal(t->got, t->size);
                 t->done = 1;
                 done++;
@@ -392,9 +399,9 @@ static void test_flooded_waits_for_space(void **state) {
     yamux_config c = config();
     c.write_timeout = 0;
     yamux_shm *a;
-    assert_int_equal(yamux_shm_new(&a, mem, len, SHMQ_SIDE_A, NULL, 0, &c, NULL, NULL), 0);
-    shmq peer;
-    assert_int_equal(shmq_attach(&peer, mem, len, SHMQ_SIDE_B), SHMQ_OK);
+    assert_int_equal(yamux_shm_new(&a, mem, len, YAMUX_SHMQ_SIDE_A, NULL, 0, &c, NULL, NULL), 0);
+    yamux_shmq *peer;
+    assert_int_equal(yamux_shmq_new(&peer, mem, len, YAMUX_SHMQ_SIDE_B, NULL), YAMUX_OK);
     uint8_t pkt[1020];
     uint32_t op = 0;
     for (int round = 0; round < 1000 && !a->hold_len; round++) {
@@ -402,12 +409,12 @@ static void test_flooded_waits_for_space(void **state) {
             yamux_frame f = {0, YAMUX_TYPE_PING, YAMUX_FLAG_SYN, 0, op};
             yamux_frame_encode(pkt + i, &f);
         }
-        (void)shmq_send(&peer, pkt, sizeof pkt / 12 * 12);
-        yamux_shm_poll(a, yamux_shm_now());
+        (void)yamux_shmq_send(peer, pkt, sizeof pkt / 12 * 12);
+        yamux_shm_pump(a, yamux_shm_now());
     }
     assert_true(a->hold_len > 0);
     assert_true(a->out_blocked);
-    shmq_waiter w;
+    yamux_shmq_waiter w;
     uint64_t deadline;
     assert_int_equal(yamux_shm_arm(a, &w, &deadline), 0); /* armed: sleep until space */
     yamux_shm_disarm(a);
@@ -415,15 +422,120 @@ static void test_flooded_waits_for_space(void **state) {
     /* the peer reads: space frees, the held input goes in */
     uint8_t buf[1024];
     size_t n;
-    while (shmq_recv(&peer, buf, sizeof buf, &n) == SHMQ_OK) {
+    while (yamux_shmq_recv(peer, buf, sizeof buf, &n) == YAMUX_OK) {
     }
     assert_true(yamux_shm_wait(a, SEC) > 0);
-    shmq_close(&peer);
+    yamux_shmq_free(peer);
     yamux_shm_free(a);
     free(mem);
 }
 
-/* A callback that polls from inside a poll: the nested call does nothing, the byte stream
+/* A peer that publishes its last frames and closes while our output waits for ring space:
+ * output closed means our output is discarded, not that input ended. Every packet published
+ * before the close is still received (docs/shmq.md 4.5); the end of input comes from the
+ * receive ring once it is drained. (Before: the failed send ended the session with EEOF and
+ * the last 41 bytes were never read.) */
+static yamux_stream *accepted;
+
+static void accept_one(yamux_session *s, void *ud) {
+    (void)ud;
+    if (!accepted) accepted = yamux_session_accept(s);
+}
+
+static void test_input_survives_peer_close(void **state) {
+    (void)state;
+    size_t len;
+    void *mem = region_new(4096, 1024, &len, 0);
+    yamux_config c = config();
+    c.write_timeout = 0;
+    yamux_callbacks cb = {.size = sizeof(yamux_callbacks), .on_incoming = accept_one};
+    yamux_shm *a;
+    assert_int_equal(yamux_shm_new(&a, mem, len, YAMUX_SHMQ_SIDE_A, NULL, 0, &c, &cb, NULL), 0);
+    yamux_shmq *peer;
+    assert_int_equal(yamux_shmq_new(&peer, mem, len, YAMUX_SHMQ_SIDE_B, NULL), YAMUX_OK);
+    uint8_t pkt[1020];
+    uint32_t op = 0;
+    for (int round = 0; round < 1000 && !a->hold_len; round++) {
+        for (size_t i = 0; i + 12 <= sizeof pkt; i += 12, op++) {
+            yamux_frame f = {0, YAMUX_TYPE_PING, YAMUX_FLAG_SYN, 0, op};
+            yamux_frame_encode(pkt + i, &f);
+        }
+        (void)yamux_shmq_send(peer, pkt, sizeof pkt / 12 * 12);
+        yamux_shm_pump(a, yamux_shm_now());
+    }
+    assert_true(a->hold_len > 0 && a->out_blocked); /* our answers wait for ring space */
+    /* The peer's last words: a stream with "hello" and FIN, GoAway 0; then it closes. */
+    uint8_t last[41];
+    yamux_frame syn = {0, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_SYN, 1, 0};
+    yamux_frame data = {0, YAMUX_TYPE_DATA, YAMUX_FLAG_FIN, 1, 5};
+    yamux_frame bye = {0, YAMUX_TYPE_GOAWAY, 0, 0, YAMUX_GOAWAY_NORMAL};
+    yamux_frame_encode(last, &syn);
+    yamux_frame_encode(last + 12, &data);
+    memcpy(last + 24, "hello", 5);
+    yamux_frame_encode(last + 29, &bye);
+    int sent = 0;
+    for (int i = 0; i < 1000 && !sent; i++) {
+        sent = yamux_shmq_send(peer, last, sizeof last) == YAMUX_OK;
+        if (!sent) yamux_shm_pump(a, yamux_shm_now()); /* frees ring space as it reads */
+    }
+    assert_true(sent);
+    yamux_shmq_free(peer);
+    for (int i = 0; i < 100 && yamux_shm_pump(a, yamux_shm_now()) >= 0; i++) {
+    }
+    yamux_session *s = yamux_shm_get_session(a);
+    assert_int_equal(yamux_session_get_error(s), YAMUX_EEOF);
+    assert_true(yamux_session_is_goaway_received(s));
+    yamux_stream *st = accepted;
+    assert_non_null(st);
+    char buf[16];
+    assert_int_equal(yamux_stream_read(st, buf, sizeof buf), 5);
+    assert_memory_equal(buf, "hello", 5);
+    assert_int_equal(yamux_stream_read(st, buf, sizeof buf), 0); /* FIN: a clean end */
+    yamux_shm_free(a);
+    free(mem);
+}
+
+/* The event-loop path (yamux_shm_pump and yamux_shm_arm, the caller doing the sleeping) never
+ * beat nor checked the peer: a silent peer went unnoticed however often it polled, and a side
+ * that promised a heartbeat was declared dead by a peer that checks. */
+static void test_event_loop_path_keeps_liveness(void **state) {
+    (void)state;
+    size_t len;
+    void *mem = region_new(1 << 16, 4096, &len, 0);
+    yamux_shmq_options o;
+    yamux_shmq_options_init(&o);
+    o.hb_timeout_ms = 100;
+    o.pid = -1;
+    yamux_config c = config();
+    yamux_shm *a;
+    assert_int_equal(yamux_shm_new(&a, mem, len, YAMUX_SHMQ_SIDE_A, &o, 1, &c, NULL, NULL), 0);
+    yamux_shmq *peer; /* attaches with a heartbeat promise of 200 ms, then says nothing */
+    o.hb_timeout_ms = 200;
+    assert_int_equal(yamux_shmq_new(&peer, mem, len, YAMUX_SHMQ_SIDE_B, &o), YAMUX_OK);
+    const uint32_t hb_a = YAMUX_SHMQ_OFF_CTRL(0) + YAMUX_SHMQ_CTRL_HEARTBEAT;
+    uint32_t last = *(volatile uint32_t *)((char *)mem + hb_a);
+    int beats = 0;
+    ptrdiff_t r = 0;
+    for (int i = 0; i < 1000 && r >= 0; i++) {
+        r = yamux_shm_pump(a, yamux_shm_now());
+        yamux_shmq_waiter w;
+        uint64_t deadline;
+        if (r >= 0 && yamux_shm_arm(a, &w, &deadline) == 0) yamux_shm_disarm(a);
+        struct timespec ts = {0, 5 * 1000000};
+        nanosleep(&ts, NULL);
+        uint32_t hb = *(volatile uint32_t *)((char *)mem + hb_a);
+        beats += hb != last;
+        last = hb;
+    }
+    assert_int_equal(r, YAMUX_EPEERDEAD);
+    assert_int_equal(yamux_session_get_error(yamux_shm_get_session(a)), YAMUX_EPEERDEAD);
+    assert_true(beats >= 3); /* a slice is 25 ms; the peer is found dead after 200-300 ms */
+    yamux_shm_free(a);
+    free(peer); /* it died: no close */
+    free(mem);
+}
+
+/* A callback that polls from inside a poll: the nested call is refused, the byte stream
  * stays whole. */
 static yamux_shm *reenter_a;
 static int reenter_nested;
@@ -434,7 +546,7 @@ static void poll_on_writable(yamux_session *s, yamux_stream *st, unsigned ev, vo
     (void)ud;
     if (ev & YAMUX_EV_WRITABLE) {
         reenter_nested++;
-        assert_int_equal(yamux_shm_poll(reenter_a, yamux_shm_now()), 0);
+        assert_int_equal(yamux_shm_pump(reenter_a, yamux_shm_now()), YAMUX_EINVAL);
     }
 }
 
@@ -442,13 +554,14 @@ static void test_nested_poll(void **state) {
     (void)state;
     size_t len;
     void *mem = region_new(1 << 16, 4096, &len, 0);
-    yamux_callbacks ca = {.on_stream = poll_on_writable};
+    yamux_callbacks ca = {.size = sizeof(yamux_callbacks), .on_stream = poll_on_writable};
     yamux_config c = config();
     yamux_shm *b;
-    assert_int_equal(yamux_shm_new(&reenter_a, mem, len, SHMQ_SIDE_A, NULL, 1, &c, &ca, NULL), 0);
-    assert_int_equal(yamux_shm_new(&b, mem, len, SHMQ_SIDE_B, NULL, 0, &c, NULL, NULL), 0);
+    assert_int_equal(yamux_shm_new(&reenter_a, mem, len, YAMUX_SHMQ_SIDE_A, NULL, 1, &c, &ca, NULL),
+                     0);
+    assert_int_equal(yamux_shm_new(&b, mem, len, YAMUX_SHMQ_SIDE_B, NULL, 0, &c, NULL, NULL), 0);
     yamux_stream *st, *bs = NULL;
-    assert_int_equal(yamux_session_open(yamux_shm_session(reenter_a), &st), 0);
+    assert_int_equal(yamux_session_open(yamux_shm_get_session(reenter_a), &st), 0);
     static uint8_t src[1 << 20], dst[1 << 20];
     for (size_t i = 0; i < sizeof src; i++)
         src[i] = pat(i, 1);
@@ -458,9 +571,9 @@ static void test_nested_poll(void **state) {
             ptrdiff_t n = yamux_stream_write(st, src + w, sizeof src - w);
             if (n > 0) w += (size_t)n;
         }
-        yamux_shm_poll(reenter_a, yamux_shm_now());
-        yamux_shm_poll(b, yamux_shm_now());
-        if (!bs) bs = yamux_session_accept(yamux_shm_session(b));
+        yamux_shm_pump(reenter_a, yamux_shm_now());
+        yamux_shm_pump(b, yamux_shm_now());
+        if (!bs) bs = yamux_session_accept(yamux_shm_get_session(b));
         ptrdiff_t n;
         while (bs && (n = yamux_stream_read(bs, dst + r, sizeof dst - r)) > 0)
             r += (size_t)n;
@@ -468,7 +581,7 @@ static void test_nested_poll(void **state) {
     assert_true(reenter_nested > 0);
     assert_int_equal(r, sizeof src);
     assert_memory_equal(dst, src, sizeof src);
-    assert_int_equal(yamux_session_error(yamux_shm_session(b)), 0);
+    assert_int_equal(yamux_session_get_error(yamux_shm_get_session(b)), 0);
     yamux_shm_free(reenter_a);
     yamux_shm_free(b);
     free(mem);
@@ -476,9 +589,14 @@ static void test_nested_poll(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_small_mtu_transfer), cmocka_unit_test(test_peer_vanishes),
-        cmocka_unit_test(test_blocking_api),       cmocka_unit_test(test_flooded_waits_for_space),
-        cmocka_unit_test(test_nested_poll),        cmocka_unit_test(test_stress_threads),
+        cmocka_unit_test(test_small_mtu_transfer),
+        cmocka_unit_test(test_peer_vanishes),
+        cmocka_unit_test(test_blocking_api),
+        cmocka_unit_test(test_flooded_waits_for_space),
+        cmocka_unit_test(test_nested_poll),
+        cmocka_unit_test(test_input_survives_peer_close),
+        cmocka_unit_test(test_event_loop_path_keeps_liveness),
+        cmocka_unit_test(test_stress_threads),
         cmocka_unit_test(test_stress_processes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

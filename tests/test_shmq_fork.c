@@ -29,13 +29,13 @@ typedef struct {
 } region;
 
 static void region_create(region *r) {
-    r->len = shmq_region_size(RING, MTU);
+    r->len = yamux_shmq_region_size(RING, MTU);
     r->fd = memfd_create("shmq-test", MFD_CLOEXEC);
     assert_true(r->fd >= 0);
     assert_int_equal(ftruncate(r->fd, (off_t)r->len), 0);
     r->mem = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
     assert_true(r->mem != MAP_FAILED);
-    assert_int_equal(shmq_format(r->mem, r->len, RING, MTU), SHMQ_OK);
+    assert_int_equal(yamux_shmq_format(r->mem, r->len, RING, MTU), YAMUX_OK);
 }
 
 static void region_destroy(region *r) {
@@ -58,7 +58,7 @@ static uint64_t count_pkts(uint64_t stream, uint64_t target) {
 
 /* Sends stream `out` (>= target bytes) and receives stream `in` at the same time.
  * Returns 0 or a line number identifying the failure (the child cannot use cmocka). */
-static int exchange(shmq *q, uint64_t out, uint64_t in, uint64_t target) {
+static int exchange(yamux_shmq *q, uint64_t out, uint64_t in, uint64_t target) {
     static unsigned char buf[MTU];
     uint64_t sent = 0, got = 0, nsend = count_pkts(out, target), nrecv = count_pkts(in, target);
     while (sent < nsend || got < nrecv) {
@@ -66,27 +66,28 @@ static int exchange(shmq *q, uint64_t out, uint64_t in, uint64_t target) {
         size_t len = sent < nsend ? tu_pkt_len(out, sent, MTU) : 0;
         if (sent < nsend) {
             tu_fill(buf, len, out, sent);
-            int r = shmq_send(q, buf, len);
-            if (r == SHMQ_OK)
+            int r = yamux_shmq_send(q, buf, len);
+            if (r == YAMUX_OK)
                 sent++, progress = 1;
-            else if (r != SHMQ_EAGAIN)
+            else if (r != YAMUX_EAGAIN)
                 return __LINE__;
         }
         if (got < nrecv) {
             const void *p;
             size_t n;
-            int r = shmq_peek(q, &p, &n);
-            if (r == SHMQ_OK) {
+            int r = yamux_shmq_peek(q, &p, &n);
+            if (r == YAMUX_OK) {
                 if (!tu_check(p, n, in, got, MTU)) return __LINE__;
-                shmq_release(q);
+                yamux_shmq_consume(q);
                 got++, progress = 1;
-            } else if (r != SHMQ_EAGAIN) {
+            } else if (r != YAMUX_EAGAIN) {
                 return __LINE__;
             }
         }
         if (!progress) {
-            unsigned ev = (sent < nsend ? SHMQ_WRITABLE : 0) | (got < nrecv ? SHMQ_READABLE : 0);
-            if (shmq_wait(q, ev, len, -1) <= 0) return __LINE__;
+            unsigned ev =
+                (sent < nsend ? YAMUX_SHMQ_WRITABLE : 0) | (got < nrecv ? YAMUX_SHMQ_READABLE : 0);
+            if (yamux_shmq_wait(q, ev, len, -1) <= 0) return __LINE__;
         }
     }
     return 0;
@@ -101,27 +102,28 @@ static void test_two_processes(void **state) {
     assert_true(pid >= 0);
     if (pid == 0) {
         void *m = child_map(&r);
-        shmq b;
-        memset(&b, 0, sizeof b);
-        int line = !m ? __LINE__ : shmq_attach(&b, m, r.len, SHMQ_SIDE_B) ? __LINE__ : 0;
-        if (!line) line = exchange(&b, 2, 1, target);
-        shmq_close(&b); /* also on failure: the parent must not wait forever */
+        yamux_shmq *b = NULL;
+        int line = !m                                                      ? __LINE__
+                   : yamux_shmq_new(&b, m, r.len, YAMUX_SHMQ_SIDE_B, NULL) ? __LINE__
+                                                                           : 0;
+        if (!line) line = exchange(b, 2, 1, target);
+        yamux_shmq_free(b); /* closes, also on failure: the parent must not wait forever */
         _exit(line ? 1 : 0);
     }
-    shmq a;
-    assert_int_equal(shmq_attach(&a, r.mem, r.len, SHMQ_SIDE_A), SHMQ_OK);
-    assert_int_equal(exchange(&a, 1, 2, target), 0);
-    assert_int_equal(shmq_wait_readable(&a, -1), SHMQ_ECLOSED); /* the child closes */
+    yamux_shmq *a;
+    assert_int_equal(yamux_shmq_new(&a, r.mem, r.len, YAMUX_SHMQ_SIDE_A, NULL), YAMUX_OK);
+    assert_int_equal(exchange(a, 1, 2, target), 0);
+    assert_int_equal(yamux_shmq_wait_readable(a, -1), YAMUX_ECLOSED); /* the child closes */
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
-    shmq_close(&a);
+    yamux_shmq_free(a);
     region_destroy(&r);
 }
 
 /* The child attaches (publishing its pid), waits until the parent sleeps, and exits without
- * closing. The parent, blocked without a deadline, must wake with SHMQ_EPEERDEAD. SIGCHLD is
+ * closing. The parent, blocked without a deadline, must wake with YAMUX_EPEERDEAD. SIGCHLD is
  * ignored so that the dead child is reaped at once (a zombie would still "exist"). */
 static void test_dead_process_detected(void **state) {
     (void)state;
@@ -132,28 +134,60 @@ static void test_dead_process_detected(void **state) {
     assert_true(pid >= 0);
     if (pid == 0) {
         void *m = child_map(&r);
-        shmq b;
-        if (!m || shmq_attach(&b, m, r.len, SHMQ_SIDE_B)) _exit(1);
-        while (LOAD_ACQUIRE(shmq__word(m, SHMQ_OFF_BELL(SHMQ_SIDE_A))) == 0)
+        yamux_shmq *b;
+        if (!m || yamux_shmq_new(&b, m, r.len, YAMUX_SHMQ_SIDE_B, NULL)) _exit(1);
+        while (LOAD_ACQUIRE(yx_shmq_word(m, YAMUX_SHMQ_OFF_BELL(YAMUX_SHMQ_SIDE_A))) == 0)
             sched_yield();
         _exit(0);
     }
-    shmq_options o;
-    shmq_options_init(&o);
+    yamux_shmq_options o;
+    yamux_shmq_options_init(&o);
     o.spin_ns = 0;
     o.check_interval_ms = 10;
-    shmq a;
-    assert_int_equal(shmq_attach_ex(&a, r.mem, r.len, SHMQ_SIDE_A, &o), SHMQ_OK);
-    assert_int_equal(shmq_wait_readable(&a, -1), SHMQ_EPEERDEAD);
-    assert_int_equal(shmq_send(&a, "x", 1), SHMQ_EPEERDEAD);
+    yamux_shmq *a;
+    assert_int_equal(yamux_shmq_new(&a, r.mem, r.len, YAMUX_SHMQ_SIDE_A, &o), YAMUX_OK);
+    assert_int_equal(yamux_shmq_wait_readable(a, -1), YAMUX_EPEERDEAD);
+    assert_int_equal(yamux_shmq_send(a, "x", 1), YAMUX_EPEERDEAD);
+    yamux_shmq_free(a);
     signal(SIGCHLD, old);
     region_destroy(&r);
+}
+
+/* A process id tells death only to a checker in the same pid namespace (a live peer whose pid
+ * is not visible here would be declared dead): the C side publishes its namespace beside the
+ * pid, and a checker elsewhere leaves the verdict to the heartbeat. */
+static void test_pid_checked_in_same_namespace_only(void **state) {
+    (void)state;
+    pid_t dead = fork();
+    assert_true(dead >= 0);
+    if (dead == 0) _exit(0);
+    int status;
+    assert_int_equal(waitpid(dead, &status, 0), dead); /* reaped: the pid names nobody now */
+    for (int same = 0; same < 2; same++) {
+        region r;
+        region_create(&r);
+        yamux_shmq_options o;
+        yamux_shmq_options_init(&o);
+        o.pid = (int32_t)dead;
+        yamux_shmq *a, *b;
+        assert_int_equal(yamux_shmq_new(&b, r.mem, r.len, YAMUX_SHMQ_SIDE_B, &o), YAMUX_OK);
+        uint32_t *ns = yx_shmq_word(r.mem, YAMUX_SHMQ_OFF_CTRL(1) + YAMUX_SHMQ_CTRL_PID_NS);
+        if (yx_shmq_pid_ns() == 0) skip(); /* no namespace id here: pids are never checked */
+        assert_int_equal(*ns, yx_shmq_pid_ns());
+        if (!same) *ns ^= 1; /* as published by a process of another pid namespace */
+        assert_int_equal(yamux_shmq_new(&a, r.mem, r.len, YAMUX_SHMQ_SIDE_A, NULL), YAMUX_OK);
+        assert_int_equal(yamux_shmq_check_peer(a), same ? YAMUX_EPEERDEAD : YAMUX_OK);
+        yamux_shmq_free(a);
+        yamux_shmq_free(b);
+        region_destroy(&r);
+    }
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_processes),
         cmocka_unit_test(test_dead_process_detected),
+        cmocka_unit_test(test_pid_checked_in_same_namespace_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,7 @@
-/* yamux error codes. Every function of the library that can fail returns one of these
- * (negative) values; yamux_strerror() turns any of them into a sentence. */
+/* yamux error codes: one space for the whole library (the engine, the shared-memory queue and
+ * the bindings). Every function that can fail returns one of these (negative) values, each
+ * with one meaning; yamux_strerror() turns any of them into a sentence, yamux_errname() into
+ * its name. */
 #ifndef YAMUX_ERROR_H
 #define YAMUX_ERROR_H
 
@@ -10,17 +12,23 @@ extern "C" {
 typedef enum yamux_error {
     YAMUX_OK = 0,
 
-    /* Calls that cannot proceed now; nothing is wrong. */
-    YAMUX_EAGAIN = -1,    /**< would block: no data, no window, buffer full; retry on event */
-    YAMUX_EINVAL = -2,    /**< invalid argument or call in the wrong state */
+    /* Calls that cannot proceed now, or a normal end. */
+    YAMUX_EAGAIN = -1,    /**< would block: no data, no window, buffer or ring full; retry on
+                               the event (or after waiting) */
+    YAMUX_EINVAL = -2,    /**< invalid argument, or a call in the wrong state or place (an I/O
+                               call from inside a callback) */
     YAMUX_ENOMEM = -3,    /**< the allocator failed */
     YAMUX_ELIMIT = -4,    /**< a configured bound (streams, buffered bytes) would be exceeded */
-    YAMUX_ECLOSED = -5,   /**< the stream is closed for writing (FIN already queued) */
+    YAMUX_ECLOSED = -5,   /**< closed normally: nothing more can go this way (a stream after
+                               close_write, or once both directions finished; a queue closed by
+                               either side, once everything sent was received) */
     YAMUX_ERESET = -6,    /**< the stream was reset (by either side, or refused) */
     YAMUX_ESHUTDOWN = -7, /**< the session is closed */
     YAMUX_EGOAWAY = -8,   /**< the remote sent GoAway: it accepts no new streams */
     YAMUX_ESTREAMS_EXHAUSTED = -9, /**< no stream id left in this session */
-    YAMUX_ETIMEOUT = -10,          /**< a ping got no answer in time */
+    YAMUX_ETIMEOUT = -10,          /**< timed out: a ping unanswered, a wait or blocking call */
+    YAMUX_EMSGSIZE = -11,          /**< a packet larger than the queue's MTU, or a receive
+                                        buffer too small for the next packet */
 
     /* Protocol errors in what the peer sent: the session answers with GoAway 1. */
     YAMUX_EPROTO_VERSION = -20,   /**< header version is not 0 */
@@ -44,7 +52,15 @@ typedef enum yamux_error {
     YAMUX_EOPEN_TIMEOUT = -45,    /**< an opened stream was not acknowledged in time */
     YAMUX_EEOF = -46,             /**< the transport ended (end of input) */
     YAMUX_ETRANSPORT = -47,       /**< the transport failed (binding-specific I/O error) */
-    YAMUX_EINTERNAL = -48         /**< an internal limit failed; GoAway 2 was sent */
+    YAMUX_EINTERNAL = -48,        /**< an internal limit failed; GoAway 2 was sent */
+
+    /* The shared-memory queue (yamux/shmq.h) and sessions over it (yamux/shm.h). */
+    YAMUX_EPEERDEAD = -60,  /**< the queue's peer died without closing (process gone, heartbeat
+                                 stopped) */
+    YAMUX_EPEERRESET = -61, /**< the queue's peer re-attached: the conversation is lost */
+    YAMUX_ECORRUPT = -62,   /**< the shared region holds inconsistent indices, lengths or fields */
+    YAMUX_EBADMAGIC = -63,  /**< not a formatted queue region (wrong magic) */
+    YAMUX_EVERSION = -64    /**< unsupported queue layout version or flags */
 } yamux_error;
 
 /** A human-readable sentence for any yamux_error value (never NULL). */

@@ -28,7 +28,7 @@ typedef enum yamux_frame_type {
     YAMUX_TYPE_DATA = 0,          /**< payload of `length` bytes follows */
     YAMUX_TYPE_WINDOW_UPDATE = 1, /**< `length` is a window delta */
     YAMUX_TYPE_PING = 2,          /**< `length` is an opaque value echoed back */
-    YAMUX_TYPE_GO_AWAY = 3        /**< `length` is a termination code */
+    YAMUX_TYPE_GOAWAY = 3         /**< `length` is a termination code */
 } yamux_frame_type;
 
 /** Frame flags (a bit set). */

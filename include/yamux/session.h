@@ -6,12 +6,19 @@
  *     buffers: payloads are never copied twice) and reports them written with
  *     yamux_session_send_done(), or copies them out with yamux_session_send();
  *   - passes the time in with yamux_session_tick() and asks for the next deadline with
- *     yamux_session_next_deadline();
+ *     yamux_session_get_next_deadline();
  *   - is told what happened through the callbacks in yamux_callbacks.
  *
- * Callbacks are invoked only at the end of a public call, when the session is consistent, and
- * may call any function of this API (including on other streams). They are never invoked from
- * yamux_session_new() or yamux_session_free().
+ * When callbacks run (nghttp2's rule): only from the I/O entry points, yamux_session_recv(),
+ * _recv_eof(), _abort(), _send_iov(), _send_done(), _send() and _tick(), when the session is
+ * consistent (on_data: mid-frame, see there). Every other call (open, accept, ping, goaway,
+ * close, and the stream calls) only changes state and queues what it causes: output (see
+ * yamux_session_is_send_pending()) and events, which the next I/O call delivers
+ * (yamux_session_get_next_deadline() is then due at once). So a binding, after its application
+ * made calls, sends while yamux_session_is_send_pending() and arms its timer for
+ * yamux_session_get_next_deadline() before it sleeps. Callbacks may call every function except
+ * the I/O entry points (refused: recv returns YAMUX_EINVAL, the others do nothing);
+ * yamux_session_free() from a callback is deferred until the I/O call returns.
  *
  * Streams are handles owned by the application from yamux_session_open() or
  * yamux_session_accept() until yamux_stream_release(); after release the engine finishes the
@@ -48,8 +55,13 @@ typedef struct yamux_allocator {
     void *ud;
 } yamux_allocator;
 
-/** Durations are in nanoseconds; a zero duration disables the timer it configures. */
+/** Durations are in nanoseconds; a zero duration disables the timer it configures.
+ * Initialise with yamux_config_init() (it sets `size`), then change fields. */
 typedef struct yamux_config {
+    /** sizeof(yamux_config) as the caller compiled it: the library reads only that many bytes
+     * and takes the defaults for fields added since (binaries keep working as this struct
+     * grows). Set by yamux_config_init(); a config without it is refused (YAMUX_EINVAL). */
+    size_t size;
     /** Inbound streams waiting for yamux_session_accept(); beyond it new streams get RST.
      * Default 256. */
     uint32_t accept_backlog;
@@ -103,8 +115,12 @@ enum yamux_stream_event {
     YAMUX_EV_CLOSED = 1 << 4       /**< both directions are finished (or the session ended) */
 };
 
+/** Initialise with yamux_callbacks_init() (or `.size = sizeof(yamux_callbacks)` in an
+ * initializer): `size` lets the struct grow as yamux_config does. NULL members are not called. */
 typedef struct yamux_callbacks {
-    /** A stream opened by the peer waits in the accept backlog: yamux_session_accept(). */
+    size_t size; /**< sizeof(yamux_callbacks) as the caller compiled it */
+    /** Streams opened by the peer wait in the accept backlog: one call may stand for several,
+     * so call yamux_session_accept() until it returns NULL. */
     void (*on_incoming)(yamux_session *s, void *ud);
     /** Stream `st` has the events `events` (a set of yamux_stream_event). */
     void (*on_stream)(yamux_session *s, yamux_stream *st, unsigned events, void *ud);
@@ -116,21 +132,18 @@ typedef struct yamux_callbacks {
     /** The session ended: `err` is 0 after yamux_session_close() or a yamux_error. Called
      * once. Output may still hold a final GoAway: keep sending until send returns 0. */
     void (*on_close)(yamux_session *s, int err, void *ud);
-    /** The session has output to send again after yamux_session_send_iov() returned none
-     * (edge-triggered). The callee may send at once or schedule a write. */
-    void (*on_send_ready)(yamux_session *s, void *ud);
     /** Optional zero-copy receive: called during yamux_session_recv() with payload bytes of
      * stream `st` in place, as they arrive, whenever nothing is buffered for the stream
      * before them. Returns how many the application took (0..len); the rest is buffered and
      * reported with YAMUX_EV_READABLE as usual, and taken bytes reopen the window like a
-     * read. It may call the stream functions (write, close_write, reset, release) and
-     * yamux_session_open/ping, but not recv, send, tick or free: the session is mid-frame.
-     * Other callbacks wait until yamux_session_recv() ends. */
+     * read. Like every callback it may call any function but the I/O entry points, free
+     * included (deferred); the other callbacks wait until yamux_session_recv() ends. */
     size_t (*on_data)(yamux_session *s, yamux_stream *st, const uint8_t *data, size_t len,
                       void *ud);
 } yamux_callbacks;
 
-/** Counters of a session's life, for monitoring and tests. */
+/** Counters of a session's life, for monitoring and tests (yamux_session_get_stats()). New
+ * counters are added at the end. */
 typedef struct yamux_stats {
     uint64_t bytes_in, bytes_out;   /**< transport bytes received / written */
     uint64_t frames_in, frames_out; /**< frames parsed / built */
@@ -146,24 +159,39 @@ typedef struct yamux_stats {
                                    pings or SYNs faster than it takes our answers */
 } yamux_stats;
 
-/** Fills `cfg` with hashicorp/yamux's defaults (see the field comments). */
-void yamux_config_init(yamux_config *cfg);
+/** Fills `cfg` (`size` bytes: sizeof as the caller compiled it) with hashicorp/yamux's
+ * defaults (see the field comments). Use yamux_config_init(). */
+void yamux_config_init_size(yamux_config *cfg, size_t size);
 
-/** Checks a configuration; returns 0 or YAMUX_EINVAL. */
+/** Fills `cfg` with the defaults and sets its `size`. */
+static inline void yamux_config_init(yamux_config *cfg) {
+    yamux_config_init_size(cfg, sizeof *cfg);
+}
+
+/** Checks a configuration; returns 0 or YAMUX_EINVAL (a bad value, or no `size`). */
 int yamux_config_validate(const yamux_config *cfg);
+
+/** Clears `cb` (`size` bytes as the caller compiled it: no callback set) and sets its size.
+ * Use yamux_callbacks_init(). */
+void yamux_callbacks_init_size(yamux_callbacks *cb, size_t size);
+
+/** Clears `cb` and sets its `size`. */
+static inline void yamux_callbacks_init(yamux_callbacks *cb) {
+    yamux_callbacks_init_size(cb, sizeof *cb);
+}
 
 /** Creates a session in the client role (odd stream ids) when `is_client`, else the server
  * role (even ids). `cfg` NULL means defaults; `cb` may be NULL or have NULL members; both are
- * copied. Returns 0 or YAMUX_EINVAL/YAMUX_ENOMEM. */
+ * copied (the first `size` bytes of each). Returns 0 or YAMUX_EINVAL/YAMUX_ENOMEM. */
 int yamux_session_new(yamux_session **out, int is_client, const yamux_config *cfg,
                       const yamux_callbacks *cb, void *user_data);
 
 /** Frees the session, every stream (released or not) and all buffers. Inside a callback the
- * free is deferred until the callback returns. */
+ * free is deferred until the I/O call that runs it returns. */
 void yamux_session_free(yamux_session *s);
 
 /** The user_data given to yamux_session_new(). */
-void *yamux_session_user_data(const yamux_session *s);
+void *yamux_session_get_user_data(const yamux_session *s);
 
 /** Feeds `len` bytes received from the transport, split anywhere. Returns the number of bytes
  * consumed (all of them, unless answers to the peer's pings pile up unsent: then send, and
@@ -192,34 +220,40 @@ void yamux_session_send_done(yamux_session *s, size_t n);
 /** Copies up to `cap` bytes of output into `buf` and counts them written. Returns the count. */
 size_t yamux_session_send(yamux_session *s, uint8_t *buf, size_t cap);
 
-/** True when output is waiting to be handed out. */
-int yamux_session_want_send(const yamux_session *s);
+/** True when output is waiting to be handed out: check it after I/O calls and after the
+ * application's calls, which queue output without calling back. */
+int yamux_session_is_send_pending(const yamux_session *s);
 
 /** Bytes handed out by yamux_session_send_iov() and not yet reported written. */
-size_t yamux_session_send_inflight(const yamux_session *s);
+size_t yamux_session_get_send_inflight(const yamux_session *s);
 
 /** Passes the current time (monotonic, nanoseconds) and runs the timers that are due:
  * keepalive, ping, open, close and write timeouts. The first call starts the session's clock;
- * later calls must not go backwards. */
+ * later calls must not go backwards. The session's "now" is the last tick's time: it stamps
+ * pings when they are handed out and their answers when they are received (round trips,
+ * window auto-tuning), so tick when you receive and before you send after being idle (the
+ * bindings do: the deadline is due at once when output is queued after a quiet spell). */
 void yamux_session_tick(yamux_session *s, uint64_t now_ns);
 
 /** The time at which yamux_session_tick() must next be called, or UINT64_MAX if no timer
- * runs. */
-uint64_t yamux_session_next_deadline(const yamux_session *s);
+ * runs. It is due at once (the last tick's time) when timers were armed or events queued
+ * since the last I/O call. */
+uint64_t yamux_session_get_next_deadline(const yamux_session *s);
 
 /** Opens a stream. The SYN goes out at once or, with max_inflight_opens streams awaiting an
  * ACK, as soon as one is acknowledged; data may be written before the ACK. Returns 0 or
  * YAMUX_EGOAWAY, YAMUX_ESHUTDOWN, YAMUX_ELIMIT, YAMUX_ESTREAMS_EXHAUSTED, YAMUX_ENOMEM. */
 int yamux_session_open(yamux_session *s, yamux_stream **out);
 
-/** Takes the oldest stream from the accept backlog and sends its ACK (with our window), or
- * returns NULL when the backlog is empty. Data (or FIN) that arrived before is reported with
- * YAMUX_EV_READABLE at the next dispatch after this call returns, never from inside it; it
- * can also be read at once. */
+/** Takes the oldest stream from the accept backlog and queues its ACK (with our window), or
+ * returns NULL when the backlog is empty. Data (or FIN) that arrived before can be read at
+ * once; the next I/O call also reports it with YAMUX_EV_READABLE. Streams that arrived before
+ * the session ended can still be accepted after it (as a listening socket returns a
+ * connection whose client is gone): they hold what they received, then report the end. */
 yamux_stream *yamux_session_accept(yamux_session *s);
 
 /** Number of inbound streams waiting in the accept backlog. */
-size_t yamux_session_backlog(const yamux_session *s);
+size_t yamux_session_get_backlog(const yamux_session *s);
 
 /** Sends a ping; on_ping reports the answer. `opaque_out` (may be NULL) receives its value.
  * Returns 0, YAMUX_ELIMIT (too many pings in flight) or YAMUX_ESHUTDOWN. */
@@ -227,7 +261,7 @@ int yamux_session_ping(yamux_session *s, uint32_t *opaque_out);
 
 /** Sends GoAway 0: the peer may open no new streams (they are refused); existing streams go
  * on. Returns 0 or YAMUX_ESHUTDOWN. */
-int yamux_session_go_away(yamux_session *s);
+int yamux_session_goaway(yamux_session *s);
 
 /** Ends the session now: queues GoAway 0 (if not sent), ends every stream with
  * YAMUX_ESHUTDOWN after what it has already received, and reports on_close(0). Keep sending
@@ -235,37 +269,44 @@ int yamux_session_go_away(yamux_session *s);
 void yamux_session_close(yamux_session *s);
 
 /** 0 while the session runs; after it ended, 0 for a clean close or the yamux_error. */
-int yamux_session_error(const yamux_session *s);
+int yamux_session_get_error(const yamux_session *s);
 
 /** True once the session ended (closed, failed or transport ended). */
 int yamux_session_is_closed(const yamux_session *s);
 
 /** True when the peer sent GoAway 0. */
-int yamux_session_remote_goaway(const yamux_session *s);
+int yamux_session_is_goaway_received(const yamux_session *s);
 
 /** Streams alive (not yet freed), both directions. */
-size_t yamux_session_num_streams(const yamux_session *s);
+size_t yamux_session_get_num_streams(const yamux_session *s);
+
+/** Copies the session's counters into `out` (`size` bytes as the caller compiled it; counters
+ * beyond it are left out). Use yamux_session_get_stats(). */
+void yamux_session_get_stats_size(const yamux_session *s, yamux_stats *out, size_t size);
 
 /** Copies the session's counters into `out`. */
-void yamux_session_stats(const yamux_session *s, yamux_stats *out);
+static inline void yamux_session_get_stats(const yamux_session *s, yamux_stats *out) {
+    yamux_session_get_stats_size(s, out, sizeof *out);
+}
 
-/** Smoothed ping round trip in nanoseconds (0 before the first answer). */
-uint64_t yamux_session_rtt(const yamux_session *s);
+/** Smoothed ping round trip in nanoseconds (0 before the first answer), measured with the
+ * times of the ticks around the ping (see yamux_session_tick()). */
+uint64_t yamux_session_get_rtt(const yamux_session *s);
 
 /** Bytes currently held for reception: buffered data plus window granted to the peer. */
-uint64_t yamux_session_recv_memory(const yamux_session *s);
+uint64_t yamux_session_get_recv_memory(const yamux_session *s);
 
 /* ---- streams ----------------------------------------------------------------------------- */
 
 /** The stream's id (odd: opened by the client, even: by the server). */
-uint32_t yamux_stream_id(const yamux_stream *st);
+uint32_t yamux_stream_get_id(const yamux_stream *st);
 
 /** The session the stream belongs to. */
-yamux_session *yamux_stream_session(const yamux_stream *st);
+yamux_session *yamux_stream_get_session(const yamux_stream *st);
 
 /** Attaches and reads an application pointer. */
 void yamux_stream_set_user_data(yamux_stream *st, void *ud);
-void *yamux_stream_user_data(const yamux_stream *st);
+void *yamux_stream_get_user_data(const yamux_stream *st);
 
 /** Queues up to `len` bytes for sending. Returns the number queued (> 0), or YAMUX_EAGAIN
  * when the send buffer is full (wait for YAMUX_EV_WRITABLE), YAMUX_ECLOSED after
@@ -274,7 +315,7 @@ ptrdiff_t yamux_stream_write(yamux_stream *st, const void *buf, size_t len);
 
 /** Zero-copy write: queues all `len` bytes of `buf` by reference, without copying them,
  * whenever the send buffer is not full (so one call may queue more than
- * yamux_stream_write_space()). `buf` must stay valid and unchanged until `release(arg)` (may
+ * yamux_stream_get_write_space()). `buf` must stay valid and unchanged until `release(arg)` (may
  * be NULL) is called: once every byte was written to the transport, or dropped by a reset or
  * the session's end, or when the session is freed. release must not call into the session.
  * Returns `len`, or YAMUX_EAGAIN (full: wait for YAMUX_EV_WRITABLE; release is not called),
@@ -285,10 +326,10 @@ ptrdiff_t yamux_stream_write_ref(yamux_stream *st, const void *buf, size_t len,
 
 /** Bytes written and not yet taken by the transport (queued, or handed out and not reported
  * written). */
-size_t yamux_stream_unsent(const yamux_stream *st);
+size_t yamux_stream_get_unsent(const yamux_stream *st);
 
 /** Bytes yamux_stream_write() would accept now. */
-size_t yamux_stream_write_space(const yamux_stream *st);
+size_t yamux_stream_get_write_space(const yamux_stream *st);
 
 /** Copies up to `len` received bytes into `buf`. Returns the count (> 0, or 0 when `len` is
  * 0), 0 at the end of the stream (the peer half-closed and everything was read), YAMUX_EAGAIN when
@@ -304,10 +345,10 @@ size_t yamux_stream_peek(const yamux_stream *st, const uint8_t **data);
 void yamux_stream_consume(yamux_stream *st, size_t n);
 
 /** Bytes received and not yet read. */
-size_t yamux_stream_read_available(const yamux_stream *st);
+size_t yamux_stream_get_read_available(const yamux_stream *st);
 
 /** True when the peer half-closed and every byte it sent was read. */
-int yamux_stream_at_eof(const yamux_stream *st);
+int yamux_stream_is_eof(const yamux_stream *st);
 
 /** Half-closes: FIN goes out after the queued data. Reading goes on. Idempotent. */
 int yamux_stream_close_write(yamux_stream *st);
@@ -321,13 +362,13 @@ void yamux_stream_release(yamux_stream *st);
 
 /** 0 while the stream can still carry data; else why not: YAMUX_ERESET, the session's error,
  * or YAMUX_ECLOSED when both directions finished normally. */
-int yamux_stream_error(const yamux_stream *st);
+int yamux_stream_get_error(const yamux_stream *st);
 
 /** The peer's receive window as we know it: bytes we may send before its next update. */
-uint32_t yamux_stream_send_window(const yamux_stream *st);
+uint32_t yamux_stream_get_send_window(const yamux_stream *st);
 
 /** The window we granted the peer and it has not used yet. */
-uint32_t yamux_stream_recv_window(const yamux_stream *st);
+uint32_t yamux_stream_get_recv_window(const yamux_stream *st);
 
 #ifdef __cplusplus
 }

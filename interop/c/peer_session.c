@@ -41,7 +41,6 @@ struct pconn {
     uint64_t idle_opened, idle_established, idle_done;
     int idle_printed;
     int has_work, goaway_sent, closing;
-    int starting; /* still issuing the opens: not done yet, whatever the events say */
     int err;
     uv_timer_t delay_timer;
     int delay_timer_on;
@@ -93,7 +92,7 @@ static void finish(pstream *ps, int ok, const char *why) {
         c->open_done++;
         if (!ok) {
             c->verify_failed = 1;
-            fprintf(stderr, "yamux-peer: stream %u (%llu bytes): %s\n", yamux_stream_id(ps->st),
+            fprintf(stderr, "yamux-peer: stream %u (%llu bytes): %s\n", yamux_stream_get_id(ps->st),
                     (unsigned long long)ps->size, why);
         }
     }
@@ -108,9 +107,9 @@ static void pump_write(pstream *ps) {
         uint64_t n = ps->limit - ps->sent;
         if (n > c->o->write_size) n = c->o->write_size;
         size_t avail;
-        const uint8_t *src = peer_pattern_at(yamux_stream_id(ps->st), ps->sent, &avail);
+        const uint8_t *src = peer_pattern_at(yamux_stream_get_id(ps->st), ps->sent, &avail);
         if (n > avail) { /* only for writes larger than the table's period */
-            peer_pattern_fill(wbuf, (size_t)n, yamux_stream_id(ps->st), ps->sent);
+            peer_pattern_fill(wbuf, (size_t)n, yamux_stream_get_id(ps->st), ps->sent);
             src = wbuf;
         }
         /* the pattern table is static: hand it over by reference, no copy */
@@ -146,7 +145,7 @@ static void verify_bytes(pstream *ps, const uint8_t *p, size_t n) {
         finish(ps, 0, "the remote sent data back");
     } else if (ps->recvd + n > ps->size) {
         finish(ps, 0, "echo longer than what was sent");
-    } else if (!peer_pattern_check(p, n, yamux_stream_id(ps->st), ps->recvd, &bad)) {
+    } else if (!peer_pattern_check(p, n, yamux_stream_get_id(ps->st), ps->recvd, &bad)) {
         fprintf(stderr, "yamux-peer: echo differs at offset %llu\n",
                 (unsigned long long)(ps->recvd + bad));
         finish(ps, 0, "echo differs");
@@ -194,7 +193,7 @@ static void pump_verify(pstream *ps, uint64_t max) {
     pconn *c = ps->c;
     if (drain(ps, max)) return;
     if (ps->finished) return;
-    if (yamux_stream_at_eof(ps->st)) {
+    if (yamux_stream_is_eof(ps->st)) {
         if (c->o->reset_after >= 0 && !ps->idle)
             finish(ps, 0, "stream ended before it was reset");
         else if (!c->o->sink && !ps->idle && ps->recvd != ps->size)
@@ -203,7 +202,7 @@ static void pump_verify(pstream *ps, uint64_t max) {
             finish(ps, 1, NULL);
         return;
     }
-    int e = yamux_stream_error(ps->st);
+    int e = yamux_stream_get_error(ps->st);
     if (e && e != YAMUX_ECLOSED) {
         if (ps->reset_by_us)
             finish(ps, 1, NULL); /* the reset ended the stream, as expected */
@@ -218,7 +217,7 @@ static void pump_verify(pstream *ps, uint64_t max) {
  * remote did and everything was echoed. */
 static void pump_serve(pstream *ps, uint64_t max) {
     if (drain(ps, max)) return;
-    if (yamux_stream_at_eof(ps->st) && !ps->write_done) {
+    if (yamux_stream_is_eof(ps->st) && !ps->write_done) {
         ps->write_done = 1;
         yamux_stream_close_write(ps->st);
     }
@@ -230,7 +229,7 @@ static size_t on_data(yamux_session *s, yamux_stream *st, const uint8_t *data, s
                       void *ud) {
     (void)s;
     pconn *c = ud;
-    pstream *ps = yamux_stream_user_data(st);
+    pstream *ps = yamux_stream_get_user_data(st);
     if (!ps || c->o->read_delay_ms) return 0;
     return take(ps, data, len);
 }
@@ -247,7 +246,7 @@ static void step(pstream *ps, uint64_t max) {
 static void on_stream(yamux_session *s, yamux_stream *st, unsigned ev, void *ud) {
     (void)s;
     pconn *c = ud;
-    pstream *ps = yamux_stream_user_data(st);
+    pstream *ps = yamux_stream_get_user_data(st);
     if (!ps) return;
     if (ps->idle && (ev & YAMUX_EV_ESTABLISHED)) c->idle_established++;
     if ((ev & YAMUX_EV_WRITABLE) && ps->ours) pump_write(ps);
@@ -256,7 +255,7 @@ static void on_stream(yamux_session *s, yamux_stream *st, unsigned ev, void *ud)
     /* Both directions over (or reset, or the session ended): let the stream go. */
     if (ev & (YAMUX_EV_CLOSED | YAMUX_EV_RESET)) {
         if (ps->ours && !ps->finished) step(ps, 0);
-        if (ps->ours && !ps->finished) finish(ps, 0, yamux_strerror(yamux_stream_error(st)));
+        if (ps->ours && !ps->finished) finish(ps, 0, yamux_strerror(yamux_stream_get_error(st)));
         ps_release(ps);
     }
     check_done(c);
@@ -297,11 +296,14 @@ static void on_ping(yamux_session *s, uint32_t opaque, int status, uint64_t rtt,
     check_done(c);
 }
 
+static void on_closed(yamux_uv *u, int err, void *ud);
+
 static void on_close(yamux_session *s, int err, void *ud) {
     (void)s;
     pconn *c = ud;
     c->err = err;
     if (err) fprintf(stderr, "yamux-peer: session ended: %s\n", yamux_strerror(err));
+    yamux_uv_close(c->u, on_closed); /* the binding goes once its transport is finished */
 }
 
 static void on_handle_closed(uv_handle_t *h) {
@@ -342,7 +344,7 @@ static void on_closed(yamux_uv *u, int err, void *ud) {
  * streams are done; then GoAway if asked, and close when no stream is left. */
 static void check_done(pconn *c) {
     const peer_opts *o = c->o;
-    if (c->starting || c->closing || !c->has_work || yamux_session_is_closed(c->s)) return;
+    if (c->closing || !c->has_work || yamux_session_is_closed(c->s)) return;
     if (o->idle && !c->idle_printed && c->idle_established == c->idle_opened) {
         c->idle_printed = 1;
         printf("idle %llu %llu\n", (unsigned long long)c->idle_opened,
@@ -356,9 +358,9 @@ static void check_done(pconn *c) {
         return;
     if (o->goaway && !c->goaway_sent) {
         c->goaway_sent = 1;
-        yamux_session_go_away(c->s);
+        yamux_session_goaway(c->s);
     }
-    if (yamux_session_num_streams(c->s) > 0) {
+    if (yamux_session_get_num_streams(c->s) > 0) {
         /* Released streams finish on their own (data, FIN, RST still to go out) and tell
          * nobody: look again shortly, as the Go peers poll NumStreams. */
         if (!uv_is_active((uv_handle_t *)&c->drain_timer))
@@ -367,18 +369,18 @@ static void check_done(pconn *c) {
     }
     uv_timer_stop(&c->drain_timer);
     c->closing = 1;
-    yamux_uv_close(c->u);
+    yamux_uv_close(c->u, on_closed);
 }
 
 static void on_reset_check(uv_idle_t *h) {
     pconn *c = h->data;
     for (pstream *ps = c->head.next, *nx; ps != &c->head; ps = nx) {
         nx = ps->next;
-        if (!ps->reset_pending || yamux_stream_unsent(ps->st) > 0) continue;
+        if (!ps->reset_pending || yamux_stream_get_unsent(ps->st) > 0) continue;
         ps->reset_pending = 0;
         ps->reset_by_us = 1;
         if (--c->resets_pending == 0) uv_idle_stop(&c->reset_check);
-        yamux_stream_reset(ps->st); /* may release ps through on_stream */
+        yamux_stream_reset(ps->st); /* on_stream(RESET) releases ps later */
     }
 }
 
@@ -419,17 +421,18 @@ int peer_session_start(uv_loop_t *loop, uv_stream_t *conn, int is_client, const 
     cfg.enable_keepalive = o->keepalive > 0;
     if (o->keepalive) cfg.keepalive_interval = (uint64_t)o->keepalive * 1000000000ull;
     if (cfg.stream_send_buffer < o->window) cfg.stream_send_buffer = o->window;
-    yamux_callbacks cb = {.on_incoming = on_incoming,
+    yamux_callbacks cb = {.size = sizeof(yamux_callbacks),
+                          .on_incoming = on_incoming,
                           .on_stream = on_stream,
                           .on_ping = on_ping,
                           .on_close = on_close,
                           .on_data = on_data};
-    int r = yamux_uv_new(&c->u, loop, conn, is_client, &cfg, &cb, on_closed, c);
+    int r = yamux_uv_new(&c->u, loop, conn, is_client, &cfg, &cb, c);
     if (r != YAMUX_OK) {
         free(c);
         return r;
     }
-    c->s = yamux_uv_session(c->u);
+    c->s = yamux_uv_get_session(c->u);
     uv_timer_init(loop, &c->delay_timer);
     c->delay_timer.data = c;
     uv_idle_init(loop, &c->reset_check);
@@ -441,8 +444,8 @@ int peer_session_start(uv_loop_t *loop, uv_stream_t *conn, int is_client, const 
         c->delay_timer_on = 1;
     }
 
+    /* Opening calls back nothing: the events come once the loop runs. */
     uint64_t rng = o->random_seed;
-    c->starting = 1;
     for (uint64_t i = 0; i < o->open; i++) {
         yamux_stream *s;
         r = yamux_session_open(c->s, &s);
@@ -476,7 +479,6 @@ int peer_session_start(uv_loop_t *loop, uv_stream_t *conn, int is_client, const 
         c->idle_opened++;
         st->streams_opened++;
     }
-    c->starting = 0;
     next_ping(c);
     check_done(c);
     return YAMUX_OK;

@@ -4,5 +4,5 @@
 int main(void) {
     yamux_uv *u = NULL;
     /* no stream: the binding refuses, which is enough to prove it links */
-    return yamux_uv_new(&u, uv_default_loop(), NULL, 1, NULL, NULL, NULL, NULL) == YAMUX_EINVAL ? 0 : 1;
+    return yamux_uv_new(&u, uv_default_loop(), NULL, 1, NULL, NULL, NULL) == YAMUX_EINVAL ? 0 : 1;
 }

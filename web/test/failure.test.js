@@ -53,7 +53,7 @@ test('a corrupted ring seen by the wasm side: it reports corruption and ends', a
   const i32 = new Int32Array(p.channel.buffer, p.channel.offset, 256);
   Atomics.store(i32, (0x40 + 0x40 * SIDE_A) / 4, 1);
   assert.equal(await p.wasm.exited, 4);
-  assert.match(p.stderr.join('\n'), /channel: shared region corrupt.*SHMQ_ECORRUPT/);
+  assert.match(p.stderr.join('\n'), /channel: shared region corrupt.*YAMUX_ECORRUPT/);
   const r = await run; // the event side then sees the channel end: its streams fail
   for (const e of r.results) assert.match(e.name, /^Yamux\w*Error$/);
   t.diagnostic(`wasm side: ${p.stderr.join(' | ')}`);

@@ -56,7 +56,7 @@ test('queue descriptor: fd_read drains packets in order, splits one that does no
   assert.deepEqual(z.subarray(0, 450), new Uint8Array([...b.subarray(50), ...c]));
   assert.equal(fd.read([z]), -E.AGAIN);
   // Every packet was released: the producer has its whole ring back.
-  assert.equal(peer.ready(2, 1000), 2);
+  assert.equal(peer.poll(2, 1000), 2);
 });
 
 test('queue descriptor: fd_write cuts at the MTU, short count when full, then EAGAIN', () => {

@@ -12,23 +12,28 @@ const RING = 4096, MTU = 1000;
 async function cSide() {
   const x = await instantiateEngine();
   const mem = x.memory;
-  const size = x.shmq_region_size(RING, MTU);
+  const size = x.yamux_shmq_region_size(RING, MTU);
   const raw = x.malloc(size + 64);
   const region = (raw + 63) & ~63;
-  const q = x.malloc(x.yxw_shmq_size());
+  const out = x.malloc(4);
+  let q = 0;
   const tmp = x.malloc(MTU + 64);
   const u8 = () => new Uint8Array(mem.buffer);
   const u32 = () => new Uint32Array(mem.buffer);
   return {
     x, mem, size, region, q,
-    format: () => x.shmq_format(region, size, RING, MTU),
-    attach: (side) => x.shmq_attach(q, region, size, side),
+    format: () => x.yamux_shmq_format(region, size, RING, MTU),
+    attach(side) {
+      const r = x.yamux_shmq_new(out, region, size, side, 0);
+      this.q = q = r === 0 ? new Uint32Array(mem.buffer)[out >> 2] : 0;
+      return r;
+    },
     send(bytes) {
       u8().set(bytes, tmp);
-      return x.shmq_send(q, tmp, bytes.length);
+      return x.yamux_shmq_send(q, tmp, bytes.length);
     },
     recv() {
-      const r = x.shmq_recv(q, tmp, MTU, tmp + MTU);
+      const r = x.yamux_shmq_recv(q, tmp, MTU, tmp + MTU);
       if (r < 0) return r;
       const len = u32()[(tmp + MTU) >> 2];
       return u8().slice(tmp, tmp + len);
@@ -88,7 +93,7 @@ test('close: the peer receives what was sent, then ECLOSED', async () => {
   c.attach(Q.SIDE_A);
   const b = Q.Shmq.attach(c.mem.buffer, c.region, Q.SIDE_B);
   c.send(packet(1, 10));
-  c.x.shmq_close(c.q);
+  c.x.yamux_shmq_close(c.q);
   assert.deepEqual(b.recv(), packet(1, 10));
   assert.throws(() => b.recv(), (e) => e instanceof Q.ShmqError && e.code === Q.ECLOSED);
   assert.throws(() => b.send(packet(2, 3)), (e) => e.code === Q.ECLOSED);
@@ -173,9 +178,9 @@ test('arm and waitAsync: the producer wakes a sleeping consumer', async (t) => {
 });
 
 test('errors carry the C names and sentences', () => {
-  assert.equal(Q.errname(Q.ECORRUPT), 'SHMQ_ECORRUPT');
+  assert.equal(Q.errname(Q.ECORRUPT), 'YAMUX_ECORRUPT');
   const e = new Q.ShmqError(Q.EPEERDEAD);
-  assert.equal(e.codeName, 'SHMQ_EPEERDEAD');
+  assert.equal(e.codeName, 'YAMUX_EPEERDEAD');
   assert.match(e.message, /peer died/);
   assert.throws(() => Q.Shmq.attach(new SharedArrayBuffer(4096), 0, Q.SIDE_A), (x) => x.code === Q.EBADMAGIC);
 });

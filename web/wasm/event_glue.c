@@ -130,7 +130,8 @@ EMSCRIPTEN_KEEPALIVE int yxw_config_set(yamux_config *c, int key, double v) {
 
 EMSCRIPTEN_KEEPALIVE yamux_session *yxw_session_new(int sid, int is_client, const yamux_config *cfg,
                                                     int *err) {
-    yamux_callbacks cb = {.on_incoming = on_incoming,
+    yamux_callbacks cb = {.size = sizeof(yamux_callbacks),
+                          .on_incoming = on_incoming,
                           .on_stream = on_stream,
                           .on_ping = on_ping,
                           .on_goaway = on_goaway,
@@ -152,24 +153,18 @@ EMSCRIPTEN_KEEPALIVE void yxw_tick(yamux_session *s, double now_ms) {
 }
 
 EMSCRIPTEN_KEEPALIVE double yxw_next_deadline_ms(const yamux_session *s) {
-    uint64_t d = yamux_session_next_deadline(s);
+    uint64_t d = yamux_session_get_next_deadline(s);
     return d == UINT64_MAX ? INFINITY : (double)d / 1e6;
 }
 
 EMSCRIPTEN_KEEPALIVE double yxw_rtt_ms(const yamux_session *s) {
-    return (double)yamux_session_rtt(s) / 1e6;
+    return (double)yamux_session_get_rtt(s) / 1e6;
 }
 
 EMSCRIPTEN_KEEPALIVE double yxw_recv_memory(const yamux_session *s) {
-    return (double)yamux_session_recv_memory(s);
+    return (double)yamux_session_get_recv_memory(s);
 }
 
-/* The engine's own exports used by JavaScript (kept by -sEXPORTED_FUNCTIONS in the build):
- * yamux_session_{recv,recv_eof,abort,send_iov,send_done,want_send,open,accept,backlog,ping,
- * go_away,close,error,is_closed,remote_goaway,num_streams,free}, yamux_stream_{id,write,
- * write_space,unsent,peek,consume,read_available,at_eof,close_write,reset,release,error,
- * send_window,recv_window}, yamux_strerror, yamux_errname, shmq_strerror, malloc, free. The
- * shmq_* functions below let the tests check the JavaScript shmq against the C one. */
-EMSCRIPTEN_KEEPALIVE size_t yxw_shmq_size(void) {
-    return sizeof(shmq);
-}
+/* The engine's own exports used by JavaScript are kept by -sEXPORTED_FUNCTIONS (see
+ * CMakeLists.txt): the session and stream calls, yamux_strerror/errname, malloc and free, and
+ * the queue's yamux_shmq_* calls the tests use to check the JavaScript shmq against the C one. */

@@ -17,13 +17,11 @@ yamux_session *yxw_session_new(int sid, int is_client, const yamux_config *cfg, 
 ptrdiff_t yxw_write_owned(yamux_stream *st, void *buf, size_t len);
 /** yamux_session_tick() with the time in milliseconds. */
 void yxw_tick(yamux_session *s, double now_ms);
-/** yamux_session_next_deadline() in milliseconds; Infinity when no timer runs. */
+/** yamux_session_get_next_deadline() in milliseconds; Infinity when no timer runs. */
 double yxw_next_deadline_ms(const yamux_session *s);
 /** Smoothed ping round trip in milliseconds (0 before the first answer). */
 double yxw_rtt_ms(const yamux_session *s);
 /** Bytes held for reception (buffered plus window granted). */
 double yxw_recv_memory(const yamux_session *s);
-/** sizeof(shmq), for the tests that drive the C shmq from JavaScript. */
-size_t yxw_shmq_size(void);
 
 #endif

@@ -22,7 +22,7 @@ enum {
 };
 
 typedef struct peer_opts {
-    int side;       /* SHMQ_SIDE_A or SHMQ_SIDE_B (default B) */
+    int side;       /* YAMUX_SHMQ_SIDE_A or YAMUX_SHMQ_SIDE_B (default B) */
     int client;     /* yamux client role (odd stream ids) */
     int sink_mode;  /* accepted streams: read and discard (else echo) */
     uint64_t open;  /* streams to open */
@@ -52,6 +52,6 @@ int peer_parse_args(int argc, char **argv, peer_opts *o);
  * session until it ends (or, with exit_when_done, until the opened streams are done), closes
  * it and returns the exit status. */
 int peer_run(const peer_opts *o, void *mem, size_t len, const yamux_config *cfg,
-             const shmq_options *qo);
+             const yamux_shmq_options *qo);
 
 #endif

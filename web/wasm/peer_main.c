@@ -17,8 +17,8 @@ int main(int argc, char **argv) {
     cfg.enable_keepalive = o.keepalive > 0;
     if (o.keepalive) cfg.keepalive_interval = (uint64_t)o.keepalive * 1000000000ull;
 
-    shmq_options qo;
-    shmq_options_init(&qo);
+    yamux_shmq_options qo;
+    yamux_shmq_options_init(&qo);
     qo.hb_timeout_ms = o.hb_timeout_ms;
     qo.pid = -1; /* no process id in wasm */
     if (o.spin_us >= 0) qo.spin_ns = (uint32_t)o.spin_us * 1000u;

@@ -40,7 +40,7 @@ static void on_incoming(yamux_session *s, void *ud) {
 }
 
 static void on_stream(yamux_session *s, yamux_stream *st, unsigned ev, void *ud) {
-    enqueue(ud, yamux_stream_user_data(st));
+    enqueue(ud, yamux_stream_get_user_data(st));
 }
 
 /* Zero-copy receive: payload in place while the session parses it. Sinks take it all, echoes
@@ -48,7 +48,7 @@ static void on_stream(yamux_session *s, yamux_stream *st, unsigned ev, void *ud)
  * served from the work list as usual (and a mismatch is reported there). */
 static size_t on_data(yamux_session *s, yamux_stream *st, const uint8_t *d, size_t n, void *ud) {
     peer *p = ud;
-    job *j = yamux_stream_user_data(st);
+    job *j = yamux_stream_get_user_data(st);
     if (!j || p->o->read_delay_ms) return 0;
     if (!j->opened) {
         ptrdiff_t w = p->o->sink_mode ? (ptrdiff_t)n : yamux_stream_write(st, d, n);
@@ -68,7 +68,7 @@ static job *job_new(peer *p, yamux_stream *st, int opened, uint64_t total) {
     job *j = calloc(1, sizeof *j);
     if (!j) return NULL;
     j->st = st;
-    j->id = yamux_stream_id(st);
+    j->id = yamux_stream_get_id(st);
     j->opened = opened;
     j->total = total;
     yamux_stream_set_user_data(st, j);
@@ -80,7 +80,7 @@ static job *job_new(peer *p, yamux_stream *st, int opened, uint64_t total) {
 static void job_end(peer *p, job *j, int ok) {
     if (!j->opened) p->accepted_done++;
     for (job **pp = &p->work; j->queued && *pp; pp = &(*pp)->next) {
-        if (*pp == j) { /* re-queued by a callback while it was served */
+        if (*pp == j) { /* re-queued by an event while it was served (a --read-delay sleep) */
             *pp = j->next;
             j->queued = 0;
         }
@@ -110,11 +110,11 @@ static int serve_accepted(peer *p, job *j) {
         p->bytes_received += (uint64_t)w;
         if (!p->o->sink_mode) p->bytes_sent += (uint64_t)w;
     }
-    if (yamux_stream_at_eof(j->st)) {
+    if (yamux_stream_is_eof(j->st)) {
         yamux_stream_close_write(j->st);
         return 1;
     }
-    int e = yamux_stream_error(j->st);
+    int e = yamux_stream_get_error(j->st);
     return e && e != YAMUX_ECLOSED ? -1 : 0;
 }
 
@@ -157,13 +157,13 @@ static int serve_opened(peer *p, job *j) {
         j->got += n;
         p->bytes_received += n;
     }
-    if (yamux_stream_at_eof(j->st)) {
+    if (yamux_stream_is_eof(j->st)) {
         if (j->got == (o->sink ? 0 : j->total)) return 1;
         fprintf(stderr, "yamux-wasm-peer: stream %u: %" PRIu64 " of %" PRIu64 " bytes\n", j->id,
                 j->got, j->total);
         return -1;
     }
-    int e = yamux_stream_error(j->st);
+    int e = yamux_stream_get_error(j->st);
     if (e && e != YAMUX_ECLOSED) {
         fprintf(stderr, "yamux-wasm-peer: stream %u: %s\n", j->id, yamux_strerror(e));
         return -1;
@@ -182,7 +182,7 @@ static void serve_work(peer *p) {
 }
 
 static void accept_all(peer *p) {
-    yamux_session *s = yamux_shm_session(p->b);
+    yamux_session *s = yamux_shm_get_session(p->b);
     yamux_stream *st;
     p->incoming = 0;
     while ((st = yamux_session_accept(s)) != NULL) {
@@ -234,15 +234,13 @@ static void print_stats(peer *p, double seconds) {
 
 /* The exit status for a session that ended with `err`. */
 static int end_status(peer *p, int err) {
-    shmq *q = yamux_shm_queue(p->b);
-    int qerr = shmq_ready(q, SHMQ_READABLE, 0);
     if (yamux_error_is_protocol(err) || err == YAMUX_EREMOTE_PROTOCOL) {
         fprintf(stderr, "yamux-wasm-peer: session: %s\n", yamux_strerror(err));
         return EXIT_PROTOCOL;
     }
-    if (err == YAMUX_ETRANSPORT) {
-        fprintf(stderr, "yamux-wasm-peer: channel: %s (%s)\n", shmq_strerror(qerr),
-                shmq_errname(qerr));
+    if (err == YAMUX_EPEERDEAD || err == YAMUX_EPEERRESET || err == YAMUX_ECORRUPT) {
+        fprintf(stderr, "yamux-wasm-peer: channel: %s (%s)\n", yamux_strerror(err),
+                yamux_errname(err));
         return EXIT_TRANSPORT;
     }
     if (p->open_left || p->failed) {
@@ -256,12 +254,15 @@ static int end_status(peer *p, int err) {
 }
 
 int peer_run(const peer_opts *o, void *mem, size_t len, const yamux_config *cfg,
-             const shmq_options *qo) {
+             const yamux_shmq_options *qo) {
     peer p = {.o = o};
-    yamux_callbacks cb = {.on_incoming = on_incoming, .on_stream = on_stream, .on_data = on_data};
-    int r = yamux_shm_new(&p.b, mem, len, (shmq_side)o->side, qo, o->client, cfg, &cb, &p);
+    yamux_callbacks cb = {.size = sizeof(yamux_callbacks),
+                          .on_incoming = on_incoming,
+                          .on_stream = on_stream,
+                          .on_data = on_data};
+    int r = yamux_shm_new(&p.b, mem, len, (yamux_shmq_side)o->side, qo, o->client, cfg, &cb, &p);
     if (r) {
-        fprintf(stderr, "yamux-wasm-peer: attach: %s / %s\n", shmq_errname(r), yamux_errname(r));
+        fprintf(stderr, "yamux-wasm-peer: attach: %s (%s)\n", yamux_strerror(r), yamux_errname(r));
         return EXIT_TRANSPORT;
     }
     yamux_shm *b = p.b;
@@ -291,7 +292,7 @@ int peer_run(const peer_opts *o, void *mem, size_t len, const yamux_config *cfg,
                 fflush(stdout);
             }
             if (p.failed) status = EXIT_VERIFY;
-            if (o->goaway) yamux_session_go_away(yamux_shm_session(b));
+            if (o->goaway) yamux_session_goaway(yamux_shm_get_session(b));
             if (o->exit_when_done) break;
         }
         if (p.work || p.incoming) continue;

@@ -46,6 +46,11 @@ export async function instantiateEngine(handlers = {}) {
     yxw_on_close: (sid, err) => handlers.close?.(err),
     yxw_on_data: (sid, st, data, len) => (handlers.data ? handlers.data(st, data, len) : 0),
     emscripten_notify_memory_growth: () => handlers.grow?.(),
+    // the session's hash key (src/random.c): stream ids are chosen by the peer
+    getentropy: (ptr, len) => {
+      crypto.getRandomValues(new Uint8Array(memory.buffer, ptr, len));
+      return 0;
+    },
   };
   const wasi = {
     clock_time_get: (id, precision, ptr) => {
@@ -130,7 +135,7 @@ export class Engine {
    */
   readChunk(st, max) {
     const x = this.x;
-    const avail = x.yamux_stream_read_available(st);
+    const avail = x.yamux_stream_get_read_available(st);
     if (!avail) return null;
     const n = Math.min(avail, max);
     const pp = this.words >> 2;

@@ -2,7 +2,7 @@
 // copied from the ring into one staging buffer of the engine's memory and fed in one call;
 // the engine's output (an iovec list pointing into its stream buffers) is copied straight
 // into records reserved in the ring and published in one index update.
-import { ShmqError, MORE, ECLOSED, EPEERDEAD } from '../queue/shmq.js';
+import { ShmqError, MORE, ECLOSED, EPEERDEAD, READABLE, WRITABLE } from '../queue/shmq.js';
 import { Codes } from './errors.js';
 
 const IOV_MAX = 64;
@@ -26,17 +26,20 @@ export class Pump {
     this.holdOff = 0; // input the engine has not taken yet: inBuf[holdOff, holdLen)
     this.holdLen = 0;
     this.outBlocked = false; // output waits for ring space
-    this.dead = false; // the channel ended (closed by either side, peer dead, corrupt)
+    this.outClosed = false; // nobody reads our ring any more (peer closed or gone): output is dropped
+    this.dead = false; // the input ended (drained after the peer's close, dead peer, corrupt)
     this.cause = null; // the ShmqError that ended it
     this.peerClosed = false; // the peer closed its side itself
     this.bytesIn = 0;
     this.bytesOut = 0;
   }
 
-  /** The channel failed or the peer closed: tell the engine (EOF or transport error). */
+  /** The input ended (the receive ring drained after the peer's close, or failed), or the
+   * session is aborted: tell the engine (EOF or transport error). */
   end(err) {
     if (this.dead) return;
     this.dead = true;
+    this.outClosed = true;
     const x = this.e.x, s = this.e.s;
     if (err instanceof ShmqError && err.code === ECLOSED && this.peerGone())
       err = new ShmqError(EPEERDEAD, 'its worker exited, crashed or was terminated without closing the channel');
@@ -78,7 +81,7 @@ export class Pump {
           len += q.rxLen;
           if (stop) break;
         }
-        q.release();
+        q.consume();
       } catch (e) {
         err = e;
       }
@@ -98,14 +101,33 @@ export class Pump {
     return moved;
   }
 
+  /** Sending failed. The two directions end independently: a peer that closed or died may
+   * have published packets we have not read yet, so input goes on (end() comes from the
+   * receive ring once drained) and output is dropped; anything else ends both. */
+  outEnd(err) {
+    this.outClosed = true;
+    if (!(err instanceof ShmqError) || (err.code !== ECLOSED && err.code !== EPEERDEAD)) this.end(err);
+  }
+
   /** Writes the engine's output into the ring, a record of up to the MTU at a time. The
-   * records are published by flush() (one index update, at most one wake-up of the peer). */
+   * records are published by flush() (one index update, at most one wake-up of the peer).
+   * Once output is closed, drops it. */
   out() {
     const x = this.e.x, s = this.e.s, q = this.q;
     let moved = 0;
     this.outBlocked = false;
+    if (this.outClosed) {
+      const u32 = this.e.u32;
+      for (;;) {
+        u32[this.cnt >> 2] = IOV_MAX;
+        const n = x.yamux_session_send_iov(s, this.iov, this.cnt, 0);
+        if (n === 0) return moved;
+        x.yamux_session_send_done(s, n);
+        moved += n;
+      }
+    }
     try {
-      while (!this.dead && x.yamux_session_want_send(s)) {
+      while (!this.dead && x.yamux_session_is_send_pending(s)) {
         const p = q.reserveOffset(this.mtu);
         if (p < 0) {
           this.outBlocked = true;
@@ -127,7 +149,7 @@ export class Pump {
       }
       if (this.outBlocked) q.flush(); // the peer must see a full ring to free it
     } catch (e) {
-      this.end(e);
+      this.outEnd(e);
     }
     this.bytesOut += moved;
     return moved;
@@ -135,16 +157,25 @@ export class Pump {
 
   /** Publishes the records written by out(). */
   flush() {
-    if (this.dead) return;
+    if (this.outClosed) return;
     try {
       this.q.flush();
     } catch (e) {
-      this.end(e);
+      this.outEnd(e);
     }
   }
 
-  /** True when the engine holds input back or has output the ring can take now. */
+  /** True when a pump would move something now: held input or output, unless they wait for
+   * ring space. */
   busy() {
-    return this.holdLen > 0 || (!this.dead && !this.outBlocked && this.e.x.yamux_session_want_send(this.e.s));
+    if (this.outBlocked) return false;
+    return this.holdLen > 0 || this.e.x.yamux_session_is_send_pending(this.e.s);
+  }
+
+  /** What to wait for: input, and ring space for output that waits. While the engine holds
+   * input back (its answers wait for space), new input is no news: only space is. */
+  waitEvents() {
+    if (this.holdLen) return WRITABLE;
+    return this.outBlocked ? READABLE | WRITABLE : READABLE;
   }
 }

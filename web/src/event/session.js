@@ -107,8 +107,7 @@ export class Session {
     this.onWake = () => {
       this.waiting = false;
       this.q.disarm();
-      const r = this.q.checkPeer();
-      if (r) this.pump_.end(new ShmqError(r));
+      this.q.checkPeer(); // a dead peer is reported by the receive ring, once drained
       this.pump();
     };
   }
@@ -279,7 +278,7 @@ export class Session {
 
   /** Sends GoAway 0: the peer may open no new streams; existing streams go on. */
   goAway() {
-    const r = this.engine.x.yamux_session_go_away(this.engine.s);
+    const r = this.engine.x.yamux_session_goaway(this.engine.s);
     if (r) throw this.closedError();
     this.kick();
   }
@@ -298,7 +297,7 @@ export class Session {
     checkSignal(signal);
     if (!this.ended && !this.draining) {
       this.draining = true;
-      this.engine.x.yamux_session_go_away(this.engine.s);
+      this.engine.x.yamux_session_goaway(this.engine.s);
       const err = this.closedError();
       for (const w of this.acceptWaiters.splice(0)) (w.unhook(), w.reject(err));
       for (const w of this.openWaiters.splice(0)) (w.unhook?.(), w.reject(err));
@@ -337,7 +336,7 @@ export class Session {
 
   /** Streams alive in the engine (both directions, and those waiting to be accepted). */
   get numStreams() {
-    return this.ended ? 0 : this.engine.x.yamux_session_num_streams(this.engine.s);
+    return this.ended ? 0 : this.engine.x.yamux_session_get_num_streams(this.engine.s);
   }
 
   /** Smoothed ping round trip in milliseconds (0 before the first answer). */
@@ -408,12 +407,13 @@ export class Session {
     this.pumping = true;
     try {
       const x = this.engine.x, s = this.engine.s, p = this.pump_;
+      this.q.live(); // the queue's liveness duty on the polling path (a dead peer shows in p.in())
       for (let round = 0; ; round++) {
         this.again = false;
         x.yxw_tick(s, performance.now());
         const moved = p.in() + p.out();
         const acted = this.dispatch();
-        if (this.draining && !this.ended && !x.yamux_session_num_streams(s)) {
+        if (this.draining && !this.ended && !x.yamux_session_get_num_streams(s)) {
           x.yamux_session_close(s); // every stream finished: end (GoAway already sent)
           continue;
         }
@@ -425,7 +425,7 @@ export class Session {
         }
       }
       p.flush();
-      if (this.ended && (p.dead || !x.yamux_session_want_send(s))) this.finish();
+      if (this.ended && (p.dead || !x.yamux_session_is_send_pending(s))) this.finish();
       else this.idle();
     } finally {
       this.pumping = false;
@@ -447,8 +447,8 @@ export class Session {
     }
     if (this.closing.size) for (const s of [...this.closing]) s.poke();
     const x = this.engine.x, es = this.engine.s;
-    if (!this.ended && x.yamux_session_backlog(es)) {
-      if (this.draining) {
+    if (x.yamux_session_get_backlog(es)) {
+      if (this.draining && !this.ended) {
         // close() refuses what the peer opened meanwhile: reset, never handed out
         for (let st; (st = x.yamux_session_accept(es));) {
           x.yamux_stream_reset(st);
@@ -456,8 +456,9 @@ export class Session {
           acted = true;
         }
       }
+      // Streams that arrived before the end can still be accepted after it, with what they got.
       while (this.acceptWaiters.length) {
-        const st = this.ended ? 0 : x.yamux_session_accept(es);
+        const st = x.yamux_session_accept(es);
         if (!st) break;
         acted = true;
         const s = new YamuxStream(this, st, false);
@@ -491,11 +492,12 @@ export class Session {
     if (!p.dead) {
       if (this.spinMs && this.spin()) return;
       let a;
+      const events = p.waitEvents();
       try {
-        a = this.q.arm(READABLE | (p.outBlocked ? WRITABLE : 0), p.outBlocked ? p.mtu : 0);
-      } catch (e) {
-        p.end(e);
-        this.kick();
+        a = this.q.arm(events, events & WRITABLE ? p.mtu : 0);
+      } catch {
+        // The channel is ending: the next pump reads the ring to its end and finds out how.
+        macrotask(() => this.pump());
         return;
       }
       if (a.ready) {
@@ -524,11 +526,11 @@ export class Session {
   /** @private polls the channel for a short while before sleeping (wake-ups cost tens of
    * microseconds); true when something became ready (a pump is scheduled) */
   spin() {
-    const p = this.pump_, events = READABLE | (p.outBlocked ? WRITABLE : 0);
+    const p = this.pump_, events = p.waitEvents();
     const end = performance.now() + this.spinMs;
     try {
       do {
-        if (this.q.ready(events, p.outBlocked ? p.mtu : 0)) {
+        if (this.q.poll(events, events & WRITABLE ? p.mtu : 0)) {
           macrotask(() => this.pump());
           return true;
         }

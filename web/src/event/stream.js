@@ -22,7 +22,7 @@ export class YamuxStream {
     this.st = st;
     this.e = session.engine;
     /** The stream id (odd: opened by the client side, even: by the server side). */
-    this.id = this.e.x.yamux_stream_id(st);
+    this.id = this.e.x.yamux_stream_get_id(st);
     this.opened = opened;
     this.readDone = false;
     this.writeDone = false;
@@ -65,7 +65,7 @@ export class YamuxStream {
 
   /** Bytes written and not yet taken by the channel (bounded by the engine's send buffer). */
   get unsent() {
-    return this.released ? 0 : this.e.x.yamux_stream_unsent(this.st);
+    return this.released ? 0 : this.e.x.yamux_stream_get_unsent(this.st);
   }
 
   /**
@@ -130,13 +130,13 @@ export class YamuxStream {
         return true;
       }
     }
-    if (x.yamux_stream_at_eof(st)) {
+    if (x.yamux_stream_is_eof(st)) {
       this.rc.close();
       this.rc.byobRequest?.respond(0);
       this.finishRead();
       return true;
     }
-    const err = x.yamux_stream_error(st);
+    const err = x.yamux_stream_get_error(st);
     if (err && err !== Codes.ECLOSED) {
       this.rc.error(this.session.streamError(err));
       this.finishRead();
@@ -256,8 +256,8 @@ export class YamuxStream {
     this.session.kick();
     this.session.closing.add(this);
     try {
-      while (!this.released && x.yamux_stream_unsent(this.st) > 0) {
-        const err = x.yamux_stream_error(this.st);
+      while (!this.released && x.yamux_stream_get_unsent(this.st) > 0) {
+        const err = x.yamux_stream_get_error(this.st);
         if (err && err !== Codes.ECLOSED) throw this.session.streamError(err);
         await new Promise((resolve) => (this.closeWaiter = resolve));
       }
@@ -305,7 +305,7 @@ export class YamuxStream {
       w();
     }
     if (!this.readDone || !this.writeDone) {
-      const err = this.e.x.yamux_stream_error(this.st);
+      const err = this.e.x.yamux_stream_get_error(this.st);
       if (err && err !== Codes.ECLOSED && !this.opened) this.est.res();
       if (err && err !== Codes.ECLOSED) this.est.rej(this.session.streamError(err));
     }

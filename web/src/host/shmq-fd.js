@@ -126,7 +126,7 @@ export class ShmqFd {
     if (this.cur >= 0 || this.unreleased === 0) return;
     this.unreleased = 0;
     try {
-      this.q.release();
+      this.q.consume();
     } catch (e) {
       if (!(e instanceof ShmqError)) throw e;
     }
@@ -220,12 +220,13 @@ export class ShmqFd {
   /** Readiness for poll_oneoff. A queue that can never become ready again (closed, dead,
    * corrupt) is reported ready, so that the next read/write returns its end. */
   ready(events) {
+    this.q.live(); // the liveness duty of a guest that polls without sleeping
     let out = 0;
     if (events & POLL_READ) {
       if (this.cur >= 0) out |= POLL_READ;
       else {
         try {
-          if (this.q.ready(READABLE)) out |= POLL_READ;
+          if (this.q.poll(READABLE)) out |= POLL_READ;
         } catch {
           out |= POLL_READ;
         }
@@ -233,7 +234,7 @@ export class ShmqFd {
     }
     if (events & POLL_WRITE) {
       try {
-        if (this.q.ready(WRITABLE, this.mtu)) out |= POLL_WRITE;
+        if (this.q.poll(WRITABLE, this.mtu)) out |= POLL_WRITE;
       } catch {
         out |= POLL_WRITE;
       }

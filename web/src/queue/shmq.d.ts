@@ -6,17 +6,18 @@ export const READABLE: 1;
 export const WRITABLE: 2;
 export const MORE: 1;
 
+/** Error codes: values of the C enum yamux_error (one error space, include/yamux/error.h). */
 export const OK: 0;
 export const EAGAIN: -1;
 export const EINVAL: -2;
-export const EMSGSIZE: -3;
-export const ETIMEDOUT: -4;
 export const ECLOSED: -5;
-export const EPEERDEAD: -6;
-export const EPEERRESET: -7;
-export const ECORRUPT: -8;
-export const EBADMAGIC: -9;
-export const EVERSION: -10;
+export const ETIMEOUT: -10;
+export const EMSGSIZE: -11;
+export const EPEERDEAD: -60;
+export const EPEERRESET: -61;
+export const ECORRUPT: -62;
+export const EBADMAGIC: -63;
+export const EVERSION: -64;
 
 export const MAGIC: number;
 export const VERSION: 1;
@@ -24,9 +25,9 @@ export const DATA_OFFSET: 1024;
 export const RING_MIN: 256;
 export const RING_MAX: number;
 
-/** The sentence for an error code (as shmq_strerror()). */
+/** The sentence for an error code (as yamux_strerror()). */
 export function strerror(code: number): string;
-/** The C enumerator's name for an error code ("SHMQ_ECORRUPT"). */
+/** The C enumerator's name for an error code ("YAMUX_ECORRUPT"). */
 export function errname(code: number): string;
 
 /** An shmq failure with one of the negative error codes. */
@@ -89,6 +90,8 @@ export class Shmq {
   heartbeat(): void;
   /** Liveness check: 0, or EPEERDEAD / EPEERRESET / ECORRUPT. */
   checkPeer(): number;
+  /** The liveness duty (beat, checkPeer()) once a slice has passed since the last: 0 or a code. */
+  live(): number;
   /** The wake-up period of waits in milliseconds. */
   sliceMs(): number;
 
@@ -105,15 +108,15 @@ export class Shmq {
 
   /** Zero-copy receive: the next packet's payload offset in `u8` (length in rxLen), or -1. */
   peekOffset(): number;
-  /** Zero-copy receive: a view of the next packet, or null when empty. Valid until release(). */
+  /** Zero-copy receive: a view of the next packet, or null when empty. Valid until consume(). */
   peek(): Uint8Array | null;
   /** Frees every packet peeked so far. */
-  release(): void;
+  consume(): void;
   /** The next packet as a copy, or null when empty. */
   recv(): Uint8Array | null;
 
   /** The subset of `events` ready now (0: none). Throws when the queue can never be ready. */
-  ready(events: number, writeLen?: number): number;
+  poll(events: number, writeLen?: number): number;
   /** Announces that this side waits for `events` (its doorbell) for an event loop. */
   arm(events: number, writeLen?: number): Armed;
   /** Withdraws arm(). */

@@ -24,43 +24,44 @@ export const WRITABLE = 2;
 /** commit() flag: append the record without publishing it (see flush()). */
 export const MORE = 1;
 
-/** Error codes, the values of the C enum shmq_error. */
+/** Error codes: the values of the C enum yamux_error the queue uses (one error space for the
+ * whole library, include/yamux/error.h). */
 export const OK = 0;
 export const EAGAIN = -1;
 export const EINVAL = -2;
-export const EMSGSIZE = -3;
-export const ETIMEDOUT = -4;
 export const ECLOSED = -5;
-export const EPEERDEAD = -6;
-export const EPEERRESET = -7;
-export const ECORRUPT = -8;
-export const EBADMAGIC = -9;
-export const EVERSION = -10;
+export const ETIMEOUT = -10;
+export const EMSGSIZE = -11;
+export const EPEERDEAD = -60;
+export const EPEERRESET = -61;
+export const ECORRUPT = -62;
+export const EBADMAGIC = -63;
+export const EVERSION = -64;
 
 const MESSAGES = new Map([
-  [OK, ['SHMQ_OK', 'success']],
-  [EAGAIN, ['SHMQ_EAGAIN', 'would block: queue empty, or not enough space']],
-  [EINVAL, ['SHMQ_EINVAL', 'invalid argument or call in the wrong state']],
-  [EMSGSIZE, ['SHMQ_EMSGSIZE', 'packet larger than the MTU, or receive buffer too small']],
-  [ETIMEDOUT, ['SHMQ_ETIMEDOUT', 'timed out']],
-  [ECLOSED, ['SHMQ_ECLOSED', 'queue closed']],
-  [EPEERDEAD, ['SHMQ_EPEERDEAD', 'peer died without closing the queue']],
-  [EPEERRESET, ['SHMQ_EPEERRESET', 'peer re-attached (generation changed)']],
-  [ECORRUPT, ['SHMQ_ECORRUPT', 'shared region corrupt: inconsistent index, length or field']],
-  [EBADMAGIC, ['SHMQ_EBADMAGIC', 'not a formatted shmq region (bad magic)']],
-  [EVERSION, ['SHMQ_EVERSION', 'unsupported shmq layout version or flags']],
+  [OK, ['YAMUX_OK', 'success']],
+  [EAGAIN, ['YAMUX_EAGAIN', 'operation would block; retry after the next event']],
+  [EINVAL, ['YAMUX_EINVAL', 'invalid argument or call in the wrong state']],
+  [ECLOSED, ['YAMUX_ECLOSED', 'closed']],
+  [ETIMEOUT, ['YAMUX_ETIMEOUT', 'timed out']],
+  [EMSGSIZE, ['YAMUX_EMSGSIZE', 'packet larger than the MTU, or receive buffer too small']],
+  [EPEERDEAD, ['YAMUX_EPEERDEAD', 'peer died without closing the queue']],
+  [EPEERRESET, ['YAMUX_EPEERRESET', 'peer re-attached (generation changed)']],
+  [ECORRUPT, ['YAMUX_ECORRUPT', 'shared region corrupt: inconsistent index, length or field']],
+  [EBADMAGIC, ['YAMUX_EBADMAGIC', 'not a formatted shmq region (bad magic)']],
+  [EVERSION, ['YAMUX_EVERSION', 'unsupported shmq layout version or flags']],
 ]);
 
-/** The sentence for an error code (as shmq_strerror()). */
+/** The sentence for an error code (as yamux_strerror()). */
 export function strerror(code) {
   const m = MESSAGES.get(code);
   return m ? m[1] : 'unknown shmq error';
 }
 
-/** The enumerator's name for an error code (as shmq_errname()). */
+/** The enumerator's name for an error code (as yamux_errname()). */
 export function errname(code) {
   const m = MESSAGES.get(code);
-  return m ? m[0] : 'SHMQ_E?';
+  return m ? m[0] : 'YAMUX_E?';
 }
 
 /** An shmq failure: `code` is one of the negative error codes, `codeName` its C name. */
@@ -82,7 +83,7 @@ export const RING_MAX = 2 ** 30;
 const PAD = 0xffffffff;
 const W_MAGIC = 0, W_VERSION = 1, W_DATA_OFFSET = 2, W_TOTAL = 3, W_RING = 4, W_MTU = 5;
 const W_FLAGS = 6;
-const ctrlWord = (s) => (0x40 + 0x40 * s) / 4; // + 0 state, 1 heartbeat, 2 hb_timeout, 3 pid
+const ctrlWord = (s) => (0x40 + 0x40 * s) / 4; // + 0 state, 1 heartbeat, 2 hb_timeout, 3 pid, 4 pid_ns
 const bellWord = (s) => (0xc0 + 0x40 * s) / 4;
 const tailWord = (r) => (0x140 + 0x80 * r) / 4;
 const headWord = (r) => (0x180 + 0x80 * r) / 4;
@@ -255,6 +256,7 @@ export class Shmq {
     this.liveTail = 0;
     this.liveHead = 0;
     this.liveMs = 0;
+    this.dutyMs = now(); // when this side last did its liveness duty (live())
 
     const w = this.i32;
     const oldGen = (Atomics.load(w, this.ownStateW) >>> 0) >>> 1;
@@ -265,9 +267,11 @@ export class Shmq {
     this.ownState = (gen << 1) >>> 0;
     Atomics.store(w, this.ownBellW, 0);
     Atomics.store(w, ctrlWord(s) + 3, 0); // pid: none in JavaScript
+    Atomics.store(w, ctrlWord(s) + 4, 0); // and so no pid namespace
     Atomics.store(w, ctrlWord(s) + 2, this.hbTimeoutMs);
     Atomics.store(w, this.ownHbW, this.ownHb);
     Atomics.store(w, this.ownStateW, this.ownState | 0);
+    this.wakePeer(); // a waiting peer re-checks at once: it sees a restart without delay
     this.throwIf(this.peerSync());
   }
 
@@ -325,7 +329,11 @@ export class Shmq {
       this.peerHbTimeoutMs = Atomics.load(this.i32, c + 2) >>> 0;
       this.liveSample(now());
     } else if (gen !== this.peerGen) {
-      return this.fail(EPEERRESET);
+      // The peer restarted: the conversation is over. Closing our side is how the new
+      // incarnation learns it (spec 4.1).
+      const r = this.fail(EPEERRESET);
+      if (!this.closed) this.markClosed();
+      return r;
     }
     this.peerState = st;
     if (st & STATE_CLOSED && !this.peerEnd) this.peerEnd = ECLOSED;
@@ -339,6 +347,21 @@ export class Shmq {
     this.liveTail = Atomics.load(w, this.rxTailW);
     this.liveHead = Atomics.load(w, this.txHeadW);
     this.liveMs = t;
+  }
+
+  /** @private clears the peer's doorbell and wakes it if it sleeps */
+  wakePeer() {
+    if (Atomics.exchange(this.i32, this.peerBellW, 0) !== 0) Atomics.notify(this.i32, this.peerBellW);
+  }
+
+  /** @private marks this side closed and wakes the peer */
+  markClosed() {
+    this.closed = true;
+    const w = this.i32;
+    this.ownState = (this.ownState | STATE_CLOSED) >>> 0;
+    Atomics.store(w, this.ownStateW, this.ownState | 0);
+    Atomics.store(w, this.ownBellW, 0);
+    this.wakePeer();
   }
 
   /** @private */
@@ -365,12 +388,7 @@ export class Shmq {
   close() {
     if (this.closed) return;
     if (!this.err) this.publish();
-    this.closed = true;
-    const w = this.i32;
-    this.ownState = (this.ownState | STATE_CLOSED) >>> 0;
-    Atomics.store(w, this.ownStateW, this.ownState | 0);
-    Atomics.store(w, this.ownBellW, 0);
-    if (Atomics.exchange(w, this.peerBellW, 0) !== 0) Atomics.notify(w, this.peerBellW);
+    this.markClosed();
   }
 
   /** Bumps this side's heartbeat word (an event loop should do it from a timer too). */
@@ -402,6 +420,19 @@ export class Shmq {
       return EPEERDEAD;
     }
     return 0;
+  }
+
+  /**
+   * The liveness duty (docs/shmq.md 4.6: beat, check the peer) when a slice has passed since
+   * the last one, counted in real time across calls: waits and arms do it, and an event loop
+   * that polls without waiting calls it on every round. Returns checkPeer()'s code, or 0.
+   * @returns {number}
+   */
+  live() {
+    const t = now();
+    if (t - this.dutyMs < this.sliceMs()) return 0;
+    this.dutyMs = t;
+    return this.checkPeer();
   }
 
   /* ---- producer ---- */
@@ -563,7 +594,7 @@ export class Shmq {
   /**
    * Zero-copy receive: the offset in `u8` of the next packet's payload (after those already
    * peeked), its length in `rxLen`; -1 when the ring is empty. The packet stays in the ring
-   * until release(). Throws ShmqError (ECLOSED / EPEERDEAD once drained, ECORRUPT...).
+   * until consume(). Throws ShmqError (ECLOSED / EPEERDEAD once drained, ECORRUPT...).
    * @returns {number}
    */
   peekOffset() {
@@ -576,7 +607,7 @@ export class Shmq {
 
   /**
    * Zero-copy receive: a view of the next packet in the shared region (after those already
-   * peeked), or null when the ring is empty. Valid until release(). The producer may be
+   * peeked), or null when the ring is empty. Valid until consume(). The producer may be
    * hostile: copy a field before checking it. Throws ShmqError as peekOffset().
    * @returns {Uint8Array|null}
    */
@@ -586,7 +617,7 @@ export class Shmq {
   }
 
   /** Frees every packet peeked so far (one index update), waking the peer if it waits. */
-  release() {
+  consume() {
     if (this.usable() || this.rxCursor === this.rxHeadPub) return;
     Atomics.store(this.i32, this.rxHeadW, this.rxCursor | 0);
     this.rxHeadPub = this.rxCursor;
@@ -602,7 +633,7 @@ export class Shmq {
     const p = this.peekOffset();
     if (p < 0) return null;
     const out = this.u8.slice(p, p + this.rxLen);
-    this.release();
+    this.consume();
     return out;
   }
 
@@ -627,13 +658,13 @@ export class Shmq {
    * @param {number} [writeLen]
    * @returns {number}
    */
-  ready(events, writeLen = 0) {
+  poll(events, writeLen = 0) {
     const r = this.readyCode(events, writeLen);
     if (r < 0) throw new ShmqError(r);
     return r;
   }
 
-  /** @private ready() returning errors as negative codes */
+  /** @private poll() returning errors as negative codes */
   readyCode(events, writeLen) {
     if (!events || events & ~(READABLE | WRITABLE)) return EINVAL;
     if (events & WRITABLE && writeLen > this.mtu) return EMSGSIZE;
@@ -678,6 +709,8 @@ export class Shmq {
       if (r < 0) throw new ShmqError(r);
       return { ready: r };
     }
+    r = this.live(); // an event loop's liveness duty, when due
+    if (r) throw new ShmqError(r);
     this.publish();
     r = this.armAndCheck(events, writeLen);
     if (r < 0) throw new ShmqError(r);
@@ -736,34 +769,30 @@ export class Shmq {
    * @returns {number}
    */
   wait(events, writeLen = 0, timeoutMs = Infinity) {
-    let r = this.ready(events, writeLen);
+    let r = this.poll(events, writeLen);
     if (r) return r;
     this.publish();
     const start = now(), deadline = start + timeoutMs;
     const spinEnd = Math.min(deadline, start + this.spinMs);
     do {
-      r = this.ready(events, writeLen);
+      r = this.poll(events, writeLen);
       if (r) return r;
     } while (now() < spinEnd);
-    let checked = now();
     for (;;) {
       r = this.armAndCheck(events, writeLen);
       if (r < 0) throw new ShmqError(r);
       if (r) return r;
-      const t = now(), slice = this.sliceMs();
-      if (t - checked >= slice) {
-        checked = t;
-        r = this.checkPeer();
-        if (r) {
-          this.disarm();
-          throw new ShmqError(r);
-        }
+      r = this.live(); // however short the waits, the duty comes every slice
+      if (r) {
+        this.disarm();
+        throw new ShmqError(r);
       }
+      const t = now();
       if (t >= deadline) {
         this.disarm();
         return 0;
       }
-      Atomics.wait(this.i32, this.ownBellW, events, Math.min(checked + slice - t, deadline - t));
+      Atomics.wait(this.i32, this.ownBellW, events, Math.min(this.dutyMs + this.sliceMs() - t, deadline - t));
     }
   }
 }
