@@ -324,7 +324,7 @@ int main(int argc, char **argv) {
     if (argc > 3) { /* one cell only */
         mtus[0] = (size_t)bench_number("bench_shmq", "MTU", argv[2], 1, 1 << 29);
         rings[0] = (size_t)bench_number("bench_shmq", "RING_BYTES", argv[3], 256, 1 << 30);
-        if (!shmq_region_size(rings[0], mtus[0])) {
+        if (!yamux_shmq_region_size(rings[0], mtus[0])) {
             fprintf(stderr, "bench_shmq: RING_BYTES must be a power of two and MTU at most a half "
                             "of it less 8, got %s and %s\n", argv[3], argv[2]);
             return 2;

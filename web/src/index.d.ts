@@ -25,8 +25,8 @@ export type CodeName = keyof typeof Codes;
 export type Code = (typeof Codes)[CodeName];
 
 /** A yamux failure: `code` (yamux_error), `codeName` ("YAMUX_ERESET"), the engine's sentence
- * as message; `cause` says why a session ended (a ShmqError: SHMQ_ECLOSED when the peer closed
- * its side, SHMQ_EPEERDEAD when it died; or the reason given to abort()). */
+ * as message; `cause` says why a session ended (a ShmqError: YAMUX_ECLOSED when the peer closed
+ * its side, YAMUX_EPEERDEAD when it died; or the reason given to abort()). */
 export declare class YamuxError extends Error {
   constructor(code: number, codeName: string, text: string, cause?: unknown);
   readonly name: string;

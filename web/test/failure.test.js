@@ -28,7 +28,7 @@ test('the wasm worker is terminated mid-transfer: the event side streams fail', 
   for (const e of r.results) {
     // a dead peer, not a clean close: the supervisor marked its side gone
     assert.equal(e.name, 'YamuxTransportError', JSON.stringify(e));
-    assert.equal(e.cause?.codeName, 'SHMQ_EPEERDEAD', JSON.stringify(e));
+    assert.equal(e.cause?.codeName, 'YAMUX_EPEERDEAD', JSON.stringify(e));
     assert.match(e.message, /^yamux: /);
   }
   assert.equal(r.closed?.name, 'YamuxTransportError', 'the session must end with an error');

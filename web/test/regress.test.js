@@ -86,7 +86,7 @@ test('liveness is on by default: an unsupervised wasm worker that dies fails the
   const r = s.readable.getReader();
   assert.equal(new TextDecoder().decode((await r.read()).value), 'ping');
   await wasm.handle.terminate(); // nobody marks its side gone: only its heartbeat stops
-  await assert.rejects(r.read(), (e) => e instanceof YamuxTransportError && e.cause?.codeName === 'SHMQ_EPEERDEAD');
+  await assert.rejects(r.read(), (e) => e instanceof YamuxTransportError && e.cause?.codeName === 'YAMUX_EPEERDEAD');
   await assert.rejects(session.closed, YamuxTransportError);
 });
 
@@ -191,7 +191,7 @@ test('a peer that closed cleanly and a peer that died end the session differentl
   const e1 = await held.then(() => null, (e) => e);
   assert.ok(e1 instanceof YamuxClosedError, String(e1));
   assert.equal(e1.codeName, 'YAMUX_EEOF');
-  assert.equal(e1.cause?.codeName, 'SHMQ_ECLOSED');
+  assert.equal(e1.cause?.codeName, 'YAMUX_ECLOSED');
   await clean.session.closed; // resolves: a clean end
   assert.equal(await clean.wasm.exited, 0);
 
@@ -202,7 +202,7 @@ test('a peer that closed cleanly and a peer that died end the session differentl
   await dead.wasm.handle.terminate();
   const e2 = await read.then(() => null, (e) => e);
   assert.ok(e2 instanceof YamuxTransportError, String(e2));
-  assert.equal(e2.cause?.codeName, 'SHMQ_EPEERDEAD');
+  assert.equal(e2.cause?.codeName, 'YAMUX_EPEERDEAD');
   await assert.rejects(dead.session.closed, YamuxTransportError);
 });
 
@@ -217,7 +217,7 @@ test('a write waiting when the peer dies ends the stream with the transport erro
   await until(() => s.unsent > 0);
   await wasm.handle.terminate(); // no read pending: the waiting write sees the end first
   await assert.rejects(writing, YamuxTransportError);
-  await assert.rejects(s.readable.getReader().read(), (e) => e instanceof YamuxTransportError && e.cause?.codeName === 'SHMQ_EPEERDEAD');
+  await assert.rejects(s.readable.getReader().read(), (e) => e instanceof YamuxTransportError && e.cause?.codeName === 'YAMUX_EPEERDEAD');
 });
 
 test('bad arguments get sentences, not V8 internals', T, async (t) => {

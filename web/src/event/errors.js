@@ -5,8 +5,8 @@
 //   YamuxClosedError     the session or stream is closed (ended cleanly, shut down, GoAway)
 //   YamuxTimeoutError    a ping, keepalive, write or open timed out
 //   YamuxTransportError  the channel failed: the peer died, the region is corrupt
-// `cause` tells why a session ended: a ShmqError with code SHMQ_ECLOSED when the peer closed
-// its side itself, SHMQ_EPEERDEAD when it died (its worker exited, crashed or was
+// `cause` tells why a session ended: a ShmqError with code YAMUX_ECLOSED when the peer closed
+// its side itself, YAMUX_EPEERDEAD when it died (its worker exited, crashed or was
 // terminated, or its heartbeat stopped), or the reason given to Session.abort().
 
 /** yamux_error codes (negative). */

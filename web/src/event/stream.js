@@ -179,7 +179,7 @@ export class YamuxStream {
     this.readDone = true;
     if (this.released) return;
     this.e.discard(this.st);
-    if (this.e.x.yamux_stream_at_eof(this.st)) {
+    if (this.e.x.yamux_stream_is_eof(this.st)) {
       this.session.kick(); // the window update for what was discarded
       this.maybeRelease();
       return;

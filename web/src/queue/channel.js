@@ -101,7 +101,7 @@ export function sideGone(channel, side) {
 /**
  * Marks `side` of the channel closed on behalf of its worker, which is gone (terminated or
  * crashed): the other side receives what was sent, then sees the channel closed, and its
- * streams fail (YamuxTransportError, cause SHMQ_EPEERDEAD) instead of waiting forever.
+ * streams fail (YamuxTransportError, cause YAMUX_EPEERDEAD) instead of waiting forever.
  * Harmless when the side already closed.
  * @param {{buffer: SharedArrayBuffer, offset: number, control?: SharedArrayBuffer}} channel
  * @param {number} side SIDE_A or SIDE_B

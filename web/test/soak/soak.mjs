@@ -188,7 +188,7 @@ async function round() {
     rnd.ending = 'terminate';
     await wasm.handle.terminate();
     const e = await track('closed after terminate', session.closed.then(() => null, (x) => x));
-    if (!(e instanceof YamuxTransportError) || e.cause?.codeName !== 'SHMQ_EPEERDEAD') fail(`after terminate: closed with ${e}`);
+    if (!(e instanceof YamuxTransportError) || e.cause?.codeName !== 'YAMUX_EPEERDEAD') fail(`after terminate: closed with ${e}`);
     stats.restarts++;
   } else {
     await new Promise((r) => setTimeout(r, int(0, 300)));

@@ -127,7 +127,7 @@ export class Driver {
     let pending = false;
     if (!p.dead && !p.holdLen) {
       try {
-        pending = this.q.ready(READABLE) !== 0;
+        pending = this.q.poll(READABLE) !== 0;
       } catch {
         pending = false; // the queue ended: a full pump tells the engine
       }
@@ -147,7 +147,7 @@ export class Driver {
   /** Pushes the engine's pending output (frames, window updates, ACK, FIN, RST) into the
    * ring and publishes it. */
   flushOut() {
-    if (this.finished || !this.x.yamux_session_want_send(this.s)) return;
+    if (this.finished || !this.x.yamux_session_is_send_pending(this.s)) return;
     this.p.out();
     this.p.flush();
   }
@@ -193,13 +193,13 @@ export class Driver {
       if (t > 0) b.sleep(Math.min(t, 1000));
       return;
     }
-    const events = READABLE | (p.outBlocked ? WRITABLE : 0);
-    const len = p.outBlocked ? p.mtu : 0;
+    const events = p.waitEvents();
+    const len = events & WRITABLE ? p.mtu : 0;
     try {
       if (this.spin > 0) {
         const end = Math.min(b.now() + this.spin, until);
         do {
-          if (q.ready(events, len)) {
+          if (q.poll(events, len)) {
             this.spin = Math.min(this.spin * 2, this.spinMax);
             return;
           }
@@ -218,11 +218,11 @@ export class Driver {
         else this.spin = Math.min(Math.max(this.spin * 2, SPIN_MIN_MS), this.spinMax); // a longer spin would have caught it
       }
       q.disarm();
-      const r = q.checkPeer();
-      if (r) p.end(new ShmqError(r));
+      q.checkPeer(); // a dead peer is reported by the receive ring, once drained
     } catch (e) {
       if (!(e instanceof ShmqError)) throw e;
-      p.end(e); // the channel ended: the next pump tells the engine
+      // The channel is ending: the next pump reads the ring to its end and tells the engine
+      // how (input the peer published before it closed or died is delivered first).
     }
   }
 
@@ -281,7 +281,7 @@ export class Driver {
       const end = b.now() + Math.min(lingerMs, 1000);
       for (;;) {
         this.pump();
-        if (this.p.dead || !x.yamux_session_want_send(s) || b.now() >= end) break;
+        if (this.p.dead || !x.yamux_session_is_send_pending(s) || b.now() >= end) break;
         this.wait(end);
       }
     } catch (e) {

@@ -33,7 +33,7 @@ export class HostStream {
     this.x = driver.x;
     this.st = st;
     /** The yamux stream id (even: opened by the wasm side, odd: by the event side). */
-    this.id = this.x.yamux_stream_id(st);
+    this.id = this.x.yamux_stream_get_id(st);
     this.rdShut = false;
     this.wrShut = false;
     this.released = false;
@@ -69,8 +69,8 @@ export class HostStream {
     }
     if (!hasRoom(chunks)) return 0;
     const x = this.x;
-    if (x.yamux_stream_at_eof(this.st)) return 0;
-    const err = x.yamux_stream_error(this.st);
+    if (x.yamux_stream_is_eof(this.st)) return 0;
+    const err = x.yamux_stream_get_error(this.st);
     if (err && err !== Codes.ECLOSED) return SE.RESET;
     return SE.AGAIN;
   }
@@ -194,11 +194,11 @@ export class HostStream {
     const x = this.x, st = this.st;
     let out = 0;
     if (events & READ) {
-      if (this.rdShut || this.d.lazy || x.yamux_stream_read_available(st) > 0 || x.yamux_stream_at_eof(st)) out |= READ;
-      else if (x.yamux_stream_error(st)) out |= READ;
+      if (this.rdShut || this.d.lazy || x.yamux_stream_get_read_available(st) > 0 || x.yamux_stream_is_eof(st)) out |= READ;
+      else if (x.yamux_stream_get_error(st)) out |= READ;
     }
     if (events & WRITE) {
-      if (this.wrShut || x.yamux_stream_write_space(st) > 0 || x.yamux_stream_error(st)) out |= WRITE;
+      if (this.wrShut || x.yamux_stream_get_write_space(st) > 0 || x.yamux_stream_get_error(st)) out |= WRITE;
     }
     return out;
   }
@@ -207,19 +207,19 @@ export class HostStream {
    * after this side shut down writing). */
   hangup() {
     if (this.released) return true;
-    const x = this.x, err = x.yamux_stream_error(this.st);
+    const x = this.x, err = x.yamux_stream_get_error(this.st);
     if (err) return true;
-    return this.wrShut && x.yamux_stream_at_eof(this.st) !== 0;
+    return this.wrShut && x.yamux_stream_is_eof(this.st) !== 0;
   }
 
   /** Bytes a write would queue now (the send buffer's free space; WASI 0.2 check-write). */
   room() {
-    return this.released || this.wrShut ? 0 : this.x.yamux_stream_write_space(this.st);
+    return this.released || this.wrShut ? 0 : this.x.yamux_stream_get_write_space(this.st);
   }
 
   /** Bytes written and not yet in the ring. */
   unsent() {
-    return this.released ? 0 : this.x.yamux_stream_unsent(this.st);
+    return this.released ? 0 : this.x.yamux_stream_get_unsent(this.st);
   }
 
   /**
@@ -229,7 +229,7 @@ export class HostStream {
    */
   close() {
     if (this.released) return;
-    if (!this.rdShut && this.x.yamux_stream_read_available(this.st) > 0) this.x.yamux_stream_reset(this.st);
+    if (!this.rdShut && this.x.yamux_stream_get_read_available(this.st) > 0) this.x.yamux_stream_reset(this.st);
     this.release();
     this.d.flushOut();
   }
@@ -239,7 +239,7 @@ export class HostStream {
   closeOnExit() {
     if (this.released) return false;
     const x = this.x;
-    if (!this.rdShut && x.yamux_stream_read_available(this.st) > 0) {
+    if (!this.rdShut && x.yamux_stream_get_read_available(this.st) > 0) {
       x.yamux_stream_reset(this.st);
       this.release();
       return false;
@@ -315,9 +315,9 @@ export class HostListener {
     const d = this.d, x = d.x;
     if (this.closed) return SE.INVAL;
     if (d.down) return SE.DOWN;
-    if (!x.yamux_session_backlog(d.s)) d.pumpIn();
+    if (!x.yamux_session_get_backlog(d.s)) d.pumpIn();
     if (d.down) return SE.DOWN;
-    const st = x.yamux_session_backlog(d.s) ? x.yamux_session_accept(d.s) : 0;
+    const st = x.yamux_session_get_backlog(d.s) ? x.yamux_session_accept(d.s) : 0;
     if (!st) return SE.AGAIN;
     // The ACK waits for the next output or poll: the event side may write before it, and
     // waking the event side costs more than the ACK is worth.
@@ -327,7 +327,7 @@ export class HostListener {
   /** READ when a stream waits or the session is over (accept() then says so). */
   ready(events) {
     if (!(events & READ)) return 0;
-    if (this.closed || this.d.down || this.d.x.yamux_session_backlog(this.d.s)) return READ;
+    if (this.closed || this.d.down || this.d.x.yamux_session_get_backlog(this.d.s)) return READ;
     return 0;
   }
 
@@ -342,8 +342,8 @@ export class HostListener {
     this.closed = true;
     const d = this.d, x = d.x;
     if (d.down) return;
-    x.yamux_session_go_away(d.s);
-    for (let st; x.yamux_session_backlog(d.s) && (st = x.yamux_session_accept(d.s));) {
+    x.yamux_session_goaway(d.s);
+    for (let st; x.yamux_session_get_backlog(d.s) && (st = x.yamux_session_accept(d.s));) {
       x.yamux_stream_reset(st);
       x.yamux_stream_release(st);
     }
