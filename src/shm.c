@@ -199,7 +199,11 @@ ptrdiff_t yamux_shm_pump(yamux_shm *b, uint64_t now_ns) {
     (void)yx_shmq_live(&b->q, yx_shmq_now_ns());
     yamux_session_tick(b->s, now_ns);
     size_t total = 0;
-    for (;;) {
+    uint64_t real0 = yamux_shm_now();
+    for (int round = 0;; round++) {
+        /* Input of a later round may answer output of an earlier one (a ping): its time is
+         * the caller's `now_ns` plus what has passed since, not the pump's start. */
+        if (round) yamux_session_tick(b->s, now_ns + (yamux_shm_now() - real0));
         size_t moved = pump_in(b);
         moved += pump_out(b);
         total += moved;

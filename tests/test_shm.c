@@ -587,11 +587,52 @@ static void test_nested_poll(void **state) {
     free(mem);
 }
 
+/* A ping answered while the same yamux_shm_pump() call still runs (a peer that answers within
+ * microseconds) has a round trip > 0: the pump ticks again for each round of input, so the
+ * answer is not timed with the clock of the pump's start. */
+static void *ping_answerer(void *arg) {
+    echo_args *e = arg;
+    yamux_config c = config();
+    yamux_shm *b;
+    e->result = yamux_shm_new(&b, e->mem, e->len, YAMUX_SHMQ_SIDE_B, NULL, 0, &c, NULL, NULL);
+    if (e->result) return NULL;
+    yamux_shmq_set_spin(yamux_shm_get_queue(b), 1000000); /* answer at once, never sleep */
+    while (yamux_shm_wait(b, 10 * SEC) >= 0) {
+    }
+    yamux_shm_free(b);
+    return NULL;
+}
+
+static void test_ping_rtt_counts_time_within_a_pump(void **state) {
+    (void)state;
+    size_t len;
+    echo_args e = {0};
+    e.mem = region_new(1 << 16, 4096, &len, 0);
+    e.len = len;
+    yamux_config c = config();
+    yamux_shm *a;
+    assert_int_equal(yamux_shm_new(&a, e.mem, len, YAMUX_SHMQ_SIDE_A, NULL, 1, &c, NULL, NULL), 0);
+    yamux_shmq_set_spin(yamux_shm_get_queue(a), 1000000);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, ping_answerer, &e), 0);
+    for (int i = 0; i < 300; i++) {
+        uint64_t rtt = 0;
+        assert_int_equal(yamux_block_ping(a, 10 * SEC, &rtt), 0);
+        assert_true(rtt > 0);
+    }
+    yamux_block_close(a, SEC);
+    yamux_shm_free(a);
+    pthread_join(th, NULL);
+    assert_int_equal(e.result, 0);
+    free(e.mem);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_mtu_transfer),
         cmocka_unit_test(test_peer_vanishes),
         cmocka_unit_test(test_blocking_api),
+        cmocka_unit_test(test_ping_rtt_counts_time_within_a_pump),
         cmocka_unit_test(test_flooded_waits_for_space),
         cmocka_unit_test(test_nested_poll),
         cmocka_unit_test(test_input_survives_peer_close),
