@@ -1,7 +1,9 @@
 // The event side: a yamux session over one side of an shmq channel, for a worker (or page)
-// that must never block. The engine runs in wasm; this class feeds it (Pump), waits with
-// Atomics.waitAsync on its doorbell and with a timer for the engine's next deadline, and
-// exposes streams as WHATWG stream pairs (YamuxStream). Errors are YamuxError subclasses.
+// that must never block. The engine runs in wasm; this class feeds it (Pump), waits on its
+// doorbell without blocking (Atomics.waitAsync; on a same-thread channel in a plain
+// ArrayBuffer, the queue's same-thread doorbell) and with a timer for the engine's next
+// deadline, and exposes streams as WHATWG stream pairs (YamuxStream). Errors are YamuxError
+// subclasses.
 import { Shmq, ShmqError, READABLE, WRITABLE, SIDE_A, SIDE_B, EPEERDEAD } from '../queue/shmq.js';
 import { claimSide, releaseSide, sideGone } from '../queue/channel.js';
 import { Engine } from './engine.js';
@@ -44,9 +46,11 @@ export class Session {
     const buffer = options.buffer ?? channel?.buffer;
     const offset = options.offset ?? channel?.offset ?? 0;
     const side = options.side ?? SIDE_A;
-    if (typeof SharedArrayBuffer === 'undefined')
-      throw new TypeError('yamux: SharedArrayBuffer is not available: a page must be cross-origin isolated (COOP/COEP headers)');
-    if (!(buffer instanceof SharedArrayBuffer)) {
+    // A plain ArrayBuffer serves two sides in this thread (the JSPI backend of startWasi).
+    const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+    if (!shared && !(buffer instanceof ArrayBuffer)) {
+      if (typeof SharedArrayBuffer === 'undefined')
+        throw new TypeError('yamux: SharedArrayBuffer is not available: a page must be cross-origin isolated (COOP/COEP headers)');
       const got = buffer === undefined ? 'nothing' : buffer?.constructor?.name ?? typeof buffer;
       throw new TypeError(`yamux: Session.create: the channel's buffer must be a SharedArrayBuffer (channel.buffer), got ${got}`);
     }
@@ -504,7 +508,7 @@ export class Session {
       }
       if (!this.waiting) {
         this.waiting = true;
-        const r = Atomics.waitAsync(a.i32, a.index, a.value, a.timeoutMs);
+        const r = this.q.bell.waitAsync(a.i32, a.index, a.value, a.timeoutMs);
         if (r.async) r.value.then(this.onWake);
         else macrotask(this.onWake);
       }

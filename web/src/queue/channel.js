@@ -10,6 +10,7 @@
 // so the other side can tell a dead peer from one that closed.
 import { CHANNEL_OFFSET, CHANNEL_MAX, INITIAL_PAGES, MAXIMUM_PAGES } from '../../dist/layout.js';
 import { format, regionSize, markClosed, SIDE_A, SIDE_B } from './shmq.js';
+import { doorbellOf } from './doorbell.js';
 
 export { SIDE_A, SIDE_B, CHANNEL_MAX };
 
@@ -40,19 +41,24 @@ export function createChannel(options = {}) {
 /**
  * A channel in a plain SharedArrayBuffer, region at offset 0, for a wasm worker that does not
  * keep the region inside its own memory (the WASI hosts); same control words as createChannel.
- * @param {{ringBytes?: number, mtu?: number}} [options]
+ * With `shared: false` the buffers are plain ArrayBuffers, for two sides in one thread (the
+ * JSPI backend): they wait and wake through a same-thread doorbell (doorbell.js).
+ * @param {{ringBytes?: number, mtu?: number, shared?: boolean}} [options]
  */
-export function createBufferChannel({ ringBytes = 1 << 20, mtu = 65536 } = {}) {
+export function createBufferChannel({ ringBytes = 1 << 20, mtu = 65536, shared = true } = {}) {
   const size = regionSize(ringBytes, mtu);
   if (!size)
     throw new RangeError(`yamux: ringBytes must be a power of two from 256 and mtu at most ringBytes/2 - 8, got ringBytes ${ringBytes}, mtu ${mtu}`);
-  const buffer = new SharedArrayBuffer(size);
+  const Buf = shared ? SharedArrayBuffer : ArrayBuffer;
+  const buffer = new Buf(size);
   format(buffer, 0, ringBytes, mtu);
-  return { buffer, offset: 0, size, ringBytes, mtu, control: new SharedArrayBuffer(16) };
+  return { buffer, offset: 0, size, ringBytes, mtu, control: new Buf(16) };
 }
 
 function controlWords(channel) {
-  return channel?.control instanceof SharedArrayBuffer ? new Int32Array(channel.control, 0, 4) : null;
+  const c = channel?.control;
+  const ok = c instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && c instanceof SharedArrayBuffer);
+  return ok ? new Int32Array(c, 0, 4) : null;
 }
 
 function checkSide(side) {
@@ -119,7 +125,7 @@ export function markSideGone(channel, side) {
     const w = new Int32Array(channel.buffer, channel.offset, 0x140 / 4);
     const ctrl = (0x40 + 0x40 * side) / 4, peerBell = (0xc0 + 0x40 * (1 - side)) / 4; // docs/shmq.md 2.2, 2.3
     if (Atomics.compareExchange(w, ctrl, 0, (1 << 1) | 1) === 0) {
-      if (Atomics.exchange(w, peerBell, 0) !== 0) Atomics.notify(w, peerBell);
+      if (Atomics.exchange(w, peerBell, 0) !== 0) doorbellOf(channel.buffer).notify(w, peerBell);
       return true;
     }
   }
