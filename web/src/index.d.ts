@@ -66,7 +66,9 @@ export interface SessionOptions {
   /** The channel made by createChannel() (or give its `buffer` and `offset`). With the
    * channel, a peer whose worker died is told apart from a peer that closed. */
   channel?: Channel;
-  buffer?: SharedArrayBuffer;
+  /** A SharedArrayBuffer; or a plain ArrayBuffer whose other side runs in this same thread
+   * (the JSPI backend's channel: both sides wait through a same-thread doorbell). */
+  buffer?: SharedArrayBuffer | ArrayBuffer;
   offset?: number;
   /** Which side of the channel (default SIDE_A; the wasm worker takes the other). */
   side?: 0 | 1;
@@ -266,6 +268,14 @@ export interface WasiOptions {
   spinUs?: number;
   /** At exit, how long the program's unsent stream data may take to drain (default 5000). */
   lingerMs?: number;
+  /** How the program blocks (docs/backends.md): 'atomics' runs it in a wasm worker that waits
+   * in Atomics.wait (needs SharedArrayBuffer: a cross-origin isolated page, or Node.js);
+   * 'jspi' runs it in this thread beside the event side, suspending in its waiting imports
+   * (WebAssembly.Suspending/promising: Chrome 137+, Node.js 25+; no SharedArrayBuffer, no
+   * COOP/COEP); 'auto' (default) picks Atomics where SharedArrayBuffer is, JSPI elsewhere.
+   * When the chosen one cannot run here, startWasi rejects with a WasiError naming what is
+   * missing. Components run with Atomics only. */
+  backend?: 'auto' | 'atomics' | 'jspi';
   /** A component's standard input, closed (end of file) after it: a ReadableStream, bytes or a
    * string; default: end of file at once. (A core module reads end of file on descriptor 0:
    * giving stdin for one is a TypeError.) */
@@ -280,11 +290,16 @@ export interface WasiProcess {
   /** Its exit status; -1 after terminate(); rejects with WasiError when it traps or its worker
    * dies. */
   readonly exited: Promise<number>;
-  readonly channel: { buffer: SharedArrayBuffer; offset: number; size: number; ringBytes: number; mtu: number };
-  readonly worker: WorkerLike;
+  /** SharedArrayBuffers with the Atomics backend, plain ArrayBuffers with JSPI. */
+  readonly channel: { buffer: SharedArrayBuffer | ArrayBuffer; offset: number; size: number; ringBytes: number; mtu: number };
+  /** The backend that runs it: 'atomics' (in `worker`) or 'jspi' (in this thread). */
+  readonly backend: 'atomics' | 'jspi';
+  /** The wasm worker (null with JSPI: the program runs in this thread). */
+  readonly worker: WorkerLike | null;
   /** Counters of the host, after the exit. */
   readonly stats: Record<string, unknown> | null;
-  /** Stops the program at once: its worker is terminated, its streams and the session fail. */
+  /** Stops the program at once: its worker is terminated (JSPI: the program is dropped where
+   * it is suspended), its streams and the session fail. */
   terminate(): Promise<void>;
 }
 
@@ -304,8 +319,8 @@ export type ProgramSource = URL | string | ArrayBuffer | ArrayBufferView | WasmM
 
 /** Starts `program` (a WASI preview 1 command: a URL, a path in Node.js, bytes or a compiled
  * module; or a WASI 0.2 command component: told apart by the header's layer byte, a .js/.mjs
- * URL being a transpiled one, see startComponent) in a wasm worker bound to a new channel, and
- * the event side's Session on it. A component's stdout and stderr go to the same callbacks,
+ * URL being a transpiled one, see startComponent) in a wasm worker bound to a new channel (or,
+ * with the JSPI backend, in this thread), and the event side's Session on it. A component's stdout and stderr go to the same callbacks,
  * and `exited` resolves once both were delivered. Rejects with WasiError when the program
  * cannot start. */
 export declare function startWasi(program: ProgramSource, options?: WasiOptions): Promise<WasiProcess>;
