@@ -103,6 +103,15 @@ test('the same-thread doorbell: wakes in a macrotask, never a missed wake-up, ti
   // A timeout.
   const r3 = d.waitAsync(i32, 3, 0, 5);
   assert.equal(await r3.value, 'timed-out');
+  // Regression: a timeout beyond what a timer takes (2^31 ms) used to fire at once (a
+  // guest's far clock turned into a busy loop of 1 ms sleeps); it is no timeout.
+  const far = d.waitAsync(i32, 2, 0, 2 ** 32);
+  let early = null;
+  far.value.then((v) => (early = v));
+  await new Promise((res) => setTimeout(res, 30));
+  assert.equal(early, null, 'a wait of 2^32 ms ended after 30 ms');
+  assert.equal(d.notify(i32, 2), 1);
+  assert.equal(await far.value, 'ok');
   // cancel: the waiter is never woken.
   const r4 = d.waitAsync(i32, 3, 0, 5);
   let settled = false;

@@ -24,6 +24,10 @@
 // timer nesting level (browsers clamp nested timers to 4 ms).
 import { macrotask } from '../event/schedule.js';
 
+/** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days): timers given more fire at
+ * once. A longer timeout is no timeout. */
+const TIMER_MAX_MS = 2147483647;
+
 /** The doorbell of a SharedArrayBuffer: Atomics itself. */
 export const atomicsDoorbell = Object.freeze({
   canBlock: true,
@@ -60,7 +64,7 @@ export class LocalDoorbell {
     const w = { resolve: null, timer: null };
     const p = new Promise((resolve) => (w.resolve = resolve));
     set.add(w);
-    if (timeoutMs !== Infinity) {
+    if (timeoutMs <= TIMER_MAX_MS) {
       w.timer = setTimeout(() => {
         if (!this.take(at, w)) return;
         this.stats.timedOut++;
