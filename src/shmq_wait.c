@@ -1,7 +1,9 @@
 /* shmq platform layer: sleeping on and waking a 32-bit shared word, the monotonic clock,
  * process ids. Linux: the futex syscall (not FUTEX_PRIVATE: the word may be shared between
  * processes). Emscripten: memory.atomic.wait32 / notify through emscripten_futex_wait/wake
- * (which also handle the browser main thread, where blocking is not allowed). Elsewhere:
+ * (which also handle the browser main thread, where blocking is not allowed); with
+ * SHMQ_WAIT_EXTERNAL, two functions the embedder provides (the JSPI build of the web
+ * package's C program: a wait that suspends the program, web/wasm/peer_jspi.js). Elsewhere:
  * short sleeps polling the word. */
 #if !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* syscall(), kill() */
@@ -34,6 +36,20 @@ int64_t shmq__now_ns(void) {
 
 #if defined(__EMSCRIPTEN__)
 
+#if defined(SHMQ_WAIT_EXTERNAL)
+/* Provided by the embedder: returns once *word != expect was notified or after timeout_ms. */
+extern void shmq_host_wait(uint32_t *word, uint32_t expect, double timeout_ms);
+/* Provided by the embedder: wakes the waiters on *word. */
+extern void shmq_host_wake(uint32_t *word);
+
+void shmq__futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns) {
+    shmq_host_wait(word, expect, (double)timeout_ns / 1e6);
+}
+
+void shmq__futex_wake(uint32_t *word) {
+    shmq_host_wake(word);
+}
+#else
 void shmq__futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns) {
     emscripten_futex_wait(word, expect, (double)timeout_ns / 1e6);
 }
@@ -41,6 +57,7 @@ void shmq__futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns) {
 void shmq__futex_wake(uint32_t *word) {
     emscripten_futex_wake(word, INT_MAX);
 }
+#endif
 
 int32_t shmq__self_pid(void) {
     return 0;

@@ -51,6 +51,24 @@ test('Chromium, a page without COOP/COEP: no SharedArrayBuffer, auto picks JSPI,
   });
 });
 
+test('Chromium, a page without COOP/COEP: the C program (its JSPI build) and the event side in one thread', { timeout: 300_000 }, async (t) => {
+  if (!fs.existsSync(path.join(web, 'dist/yamux_peer_jspi.cjs'))) return t.skip('web/build.sh has not run');
+  const served = await servedPage(t, { isolated: false });
+  if (!served) return t.skip('no /usr/bin/chromium or playwright-core (npm ci in web/)');
+  const { page, url } = served;
+  const args = ['--mode', 'echo', '--open', '4', '--bytes', '1000000'];
+  await page.goto(new URL(`../browser/peer-jspi.html?args=${encodeURIComponent(JSON.stringify(args))}`, url).href);
+  const lines = await pollPage(page, () => window.peerResult);
+  const text = lines.join('\n');
+  assert.match(text, /^isolated false, SharedArrayBuffer undefined$/m);
+  assert.match(text, /^stream 1 echoed 8388608 bytes, verified$/m);
+  assert.match(text, /^echoed stream 2$/m);
+  assert.match(text, /^echoed stream 8$/m);
+  assert.match(text, /^wasm: verified 4 streams, 0 failed$/m);
+  assert.match(text, /^ping true$/m);
+  assert.match(text, /^exit code: 0$/m, text);
+});
+
 test('Chromium, the same page with COOP/COEP: auto picks Atomics; jspi may be chosen there too', { timeout: 300_000 }, async (t) => {
   if (!built) return t.skip('web/build.sh, web/go/build.sh or web/guest/build.sh has not run');
   const served = await servedPage(t);

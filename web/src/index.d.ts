@@ -176,6 +176,13 @@ export interface WorkerHandle {
  * crashes, its `side` of `channel` is marked gone so the other side does not hang. */
 export declare function startWorker(url: URL | string, options?: { channel?: Channel; side?: 0 | 1; name?: string }): Promise<WorkerHandle>;
 
+/** The package's C program in this thread, for pages without SharedArrayBuffer (JSPI:
+ * WebAssembly.Suspending/promising, Chrome 137+, Node.js 25+; its Emscripten build wrapped by
+ * hand). `channel`: createChannel({shared: false}). The handle is startWorker()'s, without a
+ * worker: post it {channel, args} once; terminate() drops the program where it is suspended.
+ * Throws TypeError without JSPI or with a shared channel. */
+export declare function startWasmInThread(options: { channel: Channel; side?: 0 | 1 }): Omit<WorkerHandle, 'worker'> & { readonly worker: null; readonly backend: 'jspi' };
+
 /** Inside a worker: the port to its parent, the same way in browsers and Node.js. */
 export declare function parentPort(): Promise<{
   postMessage(message: unknown): void;

@@ -11,6 +11,8 @@ import { createBufferChannel, markSideGone } from '../src/queue/channel.js';
 import { Shmq, READABLE, ShmqError } from '../src/queue/shmq.js';
 import { doorbellOf, LocalDoorbell, atomicsDoorbell } from '../src/queue/doorbell.js';
 import { pattern, readAll, writeAll } from './wasi-scenarios.mjs';
+import { createChannel, startWasmInThread } from '../src/index.js';
+import { hasJspi } from '../src/host/backends/jspi.js';
 
 const T = { timeout: 60_000 };
 
@@ -135,4 +137,17 @@ test('the queue\'s arm-then-wait protocol over the same-thread doorbell: the pro
   const ending = qb.waitAsync(READABLE, 0, Infinity);
   qa.close();
   await assert.rejects(ending, (e) => e instanceof ShmqError && e.codeName === 'SHMQ_ECLOSED');
+});
+
+test('createChannel({shared: false}): the C program\'s fixed-size, unshared memory; startWasmInThread needs JSPI', () => {
+  const c = createChannel({ shared: false });
+  assert.ok(c.buffer instanceof ArrayBuffer && !(c.buffer instanceof SharedArrayBuffer));
+  assert.ok(c.control instanceof ArrayBuffer);
+  assert.equal(c.memory.buffer, c.buffer);
+  assert.throws(() => c.memory.grow(1), RangeError, 'the memory never grows (the event side\'s views stay valid)');
+  if (!hasJspi()) {
+    assert.throws(() => startWasmInThread({ channel: c }), { name: 'TypeError', message: /needs JSPI \(WebAssembly\.Suspending and WebAssembly\.promising: Chrome 137\+, Node\.js 25\+\)/ });
+  } else {
+    assert.throws(() => startWasmInThread({ channel: createChannel() }), /createChannel\(\{shared: false\}\)/);
+  }
 });

@@ -19,22 +19,29 @@ const sideName = (side) => (side === SIDE_A ? 'A' : 'B');
 
 /**
  * Creates the channel: a shared Memory laid out for the wasm worker, the region formatted.
- * @param {{ringBytes?: number, mtu?: number}} [options] ring data bytes per direction (a
- *   power of two, default 1 MiB, at most 16 MiB) and the largest packet (default 64 KiB)
+ * With `shared: false`, the memory of the C program's JSPI build instead (startWasmInThread:
+ * the program and the event side in one thread, no SharedArrayBuffer): not shared, and of a
+ * fixed size (it never grows, so that the event side's views stay valid).
+ * @param {{ringBytes?: number, mtu?: number, shared?: boolean}} [options] ring data bytes per
+ *   direction (a power of two, default 1 MiB, at most 16 MiB) and the largest packet (default
+ *   64 KiB)
  * @returns {import('./channel.d.ts').Channel}
  */
 export function createChannel(options = {}) {
   if (options === null || typeof options !== 'object') throw new TypeError('yamux: createChannel(options): options must be an object');
-  const { ringBytes = 1 << 20, mtu = 65536 } = options;
-  if (typeof SharedArrayBuffer === 'undefined')
-    throw new TypeError('yamux: SharedArrayBuffer is not available: a page must be cross-origin isolated (COOP/COEP headers)');
+  const { ringBytes = 1 << 20, mtu = 65536, shared = true } = options;
+  if (shared && typeof SharedArrayBuffer === 'undefined')
+    throw new TypeError('yamux: SharedArrayBuffer is not available: a page must be cross-origin isolated (COOP/COEP headers), ' +
+      'or give createChannel({shared: false}) for the program in this thread (JSPI)');
   const size = regionSize(ringBytes, mtu);
   if (!size)
     throw new RangeError(`yamux: createChannel: ringBytes must be a power of two from 256 and mtu at most ringBytes/2 - 8, got ringBytes ${ringBytes}, mtu ${mtu}`);
   if (size > CHANNEL_MAX) throw new RangeError(`yamux: createChannel: rings of ${ringBytes} bytes do not fit (${CHANNEL_MAX} bytes at most)`);
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+  const memory = shared
+    ? new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true })
+    : new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: INITIAL_PAGES });
   format(memory.buffer, CHANNEL_OFFSET, ringBytes, mtu);
-  const control = new SharedArrayBuffer(16);
+  const control = shared ? new SharedArrayBuffer(16) : new ArrayBuffer(16);
   return { memory, buffer: memory.buffer, offset: CHANNEL_OFFSET, size, ringBytes, mtu, control };
 }
 
