@@ -1,41 +1,24 @@
 // The page of web/browser/jspi.test.mjs: runs the scenario named in the query string with
-// startWasi({backend}) (default 'auto'). Without COOP/COEP this page has no SharedArrayBuffer,
-// and 'auto' runs the guest on this page's main thread with the JSPI backend, beside the
-// event side; with them it runs in a wasm worker (Atomics). Result: window.wasiResult =
-// {isolated, sab, backends, result} or {..., error}.
-import { startWasi } from '../src/host/start.js';
-import { SCENARIOS } from '../test/wasi-scenarios.mjs';
+// startWasi({backend}) (default 'auto'), on this page's main thread or (?in=worker) in one
+// module worker. Without COOP/COEP there is no SharedArrayBuffer and 'auto' runs the guest
+// beside the event side with the JSPI backend; with them it runs in a wasm worker (Atomics).
+// Result: window.wasiResult (see jspi-run.js).
+import { runScenario } from './jspi-run.js';
 
-const GO = new Set(['wasi-guest', 'wasi-http', 'wasi-probe', 'yamux-wasm-peer']);
-const guest = (name) => new URL(GO.has(name) ? `../go/bin/${name}.wasm` : `../guest/bin/${name}.wasm`, import.meta.url);
 const q = new URLSearchParams(location.search);
 const name = q.get('scenario');
 const backend = q.get('backend') || 'auto';
 const log = (s) => (document.getElementById('log').textContent += `${s}\n`);
-const backends = [];
-const facts = () => ({ isolated: crossOriginIsolated, sab: typeof SharedArrayBuffer, backends });
 
-async function main() {
-  const run = SCENARIOS[name];
-  if (!run) throw new Error(`no scenario ${name}`);
-  log(`running ${name} with backend ${backend}`);
-  return run({
-    guest,
-    startWasi: async (program, options) => {
-      const p = await startWasi(program, { ...options, backend });
-      backends.push(p.backend);
-      return p;
-    },
-  });
+if (q.get('in') === 'worker') {
+  const w = new Worker(new URL('./jspi-worker.js', import.meta.url), { type: 'module' });
+  w.onmessage = ({ data }) => {
+    log(JSON.stringify(data));
+    window.wasiResult = { ...data, in: 'worker' };
+    w.terminate();
+  };
+  w.onerror = (e) => (window.wasiResult = { error: String(e.message || e), in: 'worker' });
+  w.postMessage({ scenario: name, backend });
+} else {
+  runScenario(name, backend, log).then((r) => (window.wasiResult = { ...r, in: 'page' }));
 }
-
-main().then(
-  (result) => {
-    log(`done: ${JSON.stringify(result)}`);
-    window.wasiResult = { ...facts(), result };
-  },
-  (e) => {
-    log(`failed: ${e?.stack || e}`);
-    window.wasiResult = { ...facts(), error: String(e?.stack || e), name: e?.name };
-  },
-);

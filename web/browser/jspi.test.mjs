@@ -20,8 +20,8 @@ const built = ['go/bin/wasi-guest.wasm', 'go/bin/wasi-http.wasm', 'go/bin/wasi-p
 const SCENARIOS = ['echoGo', 'echoC', 'dialGo', 'dialC', 'halfClose', 'readDeadline', 'httpMany', 'probe', 'sleep',
   'compute', 'exitMidStream', 'killedWorker', 'badCalls', 'raw', 'startErrors'];
 
-async function run(page, url, scenario, backend = 'auto') {
-  await page.goto(new URL(`../browser/jspi.html?scenario=${scenario}&backend=${backend}`, url).href);
+async function run(page, url, scenario, backend = 'auto', where = 'page') {
+  await page.goto(new URL(`../browser/jspi.html?scenario=${scenario}&backend=${backend}&in=${where}`, url).href);
   return pollPage(page, () => window.wasiResult);
 }
 
@@ -42,6 +42,16 @@ test('Chromium, a page without COOP/COEP: no SharedArrayBuffer, auto picks JSPI,
       if (name === 'badCalls') assert.deepEqual(r.result, BAD_CALLS);
       if (name === 'compute') assert.ok(r.result.yields > 0, 'the computing guest never gave the thread back');
       t.diagnostic(`${name}: ${JSON.stringify(r.result)}`);
+    });
+  }
+  for (const name of ['echoGo', 'httpMany', 'sleep', 'killedWorker']) {
+    await t.test(`${name}, in one module worker (the event side and the guest)`, async () => {
+      const r = await run(page, url, name, 'auto', 'worker');
+      assert.ok(!r.error, `${name}: ${r.error}`);
+      assert.equal(r.in, 'worker');
+      assert.equal(r.isolated, false);
+      assert.equal(r.sab, 'undefined');
+      assert.ok(r.backends.length > 0 && r.backends.every((b) => b === 'jspi'), `backends: ${r.backends}`);
     });
   }
   await t.test("backend 'atomics' on this page: refused with one sentence naming what is missing", async () => {
