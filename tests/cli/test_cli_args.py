@@ -52,6 +52,11 @@ COMMANDS = [
         (["--node-only", "--browser-only"], r"--node-only and --browser-only exclude each other"),
         (["--bogus"], r"unknown option --bogus"),
     ]),
+    ([NODE, "bench/bench_jspi.mjs"], [
+        (["--mib", "0"], r"--mib: expected an integer from 1 to 4096, got '0'"),
+        (["--pings", "x"], r"--pings: expected an integer from 10 to 100000, got 'x'"),
+        (["--bogus"], r"unknown option --bogus"),
+    ]),
     ([NODE, "bench/bench_gowasm.mjs"], [
         (["--repeat", "0"], r"--repeat: expected an integer from 1 to \d+, got '0'"),
         (["abc"], r"MiB per cell: expected an integer .*got 'abc'"),
