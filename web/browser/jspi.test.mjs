@@ -2,8 +2,10 @@
 // COOP/COEP (crossOriginIsolated false, no SharedArrayBuffer) runs the Go and C guests of
 // web/test/wasi-scenarios.mjs with startWasi's default backend, 'auto', which picks JSPI: the
 // guest runs on the page's main thread beside the event side, suspending in poll_oneoff.
-// The same page served with COOP/COEP: 'auto' picks Atomics (a wasm worker). Debian's
-// Chromium through playwright-core (browser/chromium.js); skipped without them or the builds.
+// The same page served with COOP/COEP: 'auto' picks Atomics (a wasm worker). Also the C
+// program's JSPI build (startWasmInThread) and WASI 0.2 components transpiled for JSPI, on the
+// page's thread. Debian's Chromium through playwright-core (browser/chromium.js); skipped
+// without them or the builds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -79,6 +81,37 @@ test('Chromium, a page without COOP/COEP: the C program (its JSPI build) and the
   assert.match(text, /^exit code: 0$/m, text);
 });
 
+const COMPONENT_SCENARIOS = ['demo', 'timers', 'exitCodes', 'eofAfterClose', 'argsEnv', 'echo', 'stdinAfterExit', 'killed',
+  'sockets', 'socketErrors', 'viaStartWasi'];
+const haveJspiComponents = ['demo', 'probe', 'sockets'].every((p) => fs.existsSync(path.join(web, `component/dist/${p}/jspi/${p}.component.js`)));
+
+async function component(page, url, scenario, extra = '') {
+  await page.goto(new URL(`../browser/jspi-component.html?scenario=${scenario}${extra}`, url).href);
+  return pollPage(page, () => window.componentResult, undefined, 200);
+}
+
+test('Chromium, a page without COOP/COEP: WASI 0.2 components transpiled for JSPI run on the page\'s thread', { timeout: 600_000 }, async (t) => {
+  if (!haveJspiComponents) return t.skip('web/component/build.sh has not run');
+  const served = await servedPage(t, { isolated: false });
+  if (!served) return t.skip('no /usr/bin/chromium or playwright-core (npm ci in web/)');
+  const { page, url } = served;
+  for (const name of COMPONENT_SCENARIOS) {
+    await t.test(name, async () => {
+      const r = await component(page, url, name);
+      assert.ok(!r.error, `${name}: ${r.error}`);
+      assert.equal(r.isolated, false);
+      assert.equal(r.sab, 'undefined');
+      assert.ok(r.backends.length > 0 && r.backends.every((b) => b === 'jspi'), `backends: ${r.backends}`);
+      if (name === 'demo') t.diagnostic(`demo, 2 s sleep: ${r.result.stats.waits} waits, ${r.result.stats.polls} polls`);
+    });
+  }
+  await t.test('a component transpiled without JSPI: refused with what to transpile with', async () => {
+    const r = await component(page, url, 'demo', '&plain=1');
+    assert.equal(r.name, 'WasiError');
+    assert.match(r.message, /demo\.component\.js was transpiled without JSPI, which the JSPI backend needs \(jco transpile X\.component\.wasm --instantiation async --async-mode jspi --async-wasi-imports --async-wasi-exports; or run it with the Atomics backend\)$/);
+  });
+});
+
 test('Chromium, the same page with COOP/COEP: auto picks Atomics; jspi may be chosen there too', { timeout: 300_000 }, async (t) => {
   if (!built) return t.skip('web/build.sh, web/go/build.sh or web/guest/build.sh has not run');
   const served = await servedPage(t);
@@ -91,6 +124,14 @@ test('Chromium, the same page with COOP/COEP: auto picks Atomics; jspi may be ch
       assert.equal(r.isolated, true);
       assert.equal(r.sab, 'function');
       assert.ok(r.backends.every((b) => b === want), `backends: ${r.backends}, want ${want}`);
+    });
+  }
+  for (const name of ['demo', 'sockets']) {
+    await t.test(`a component transpiled for JSPI, ${name}: auto runs it in a worker (Atomics)`, { skip: !haveJspiComponents && 'web/component/build.sh has not run' }, async () => {
+      const r = await component(page, url, name);
+      assert.ok(!r.error, `${name}: ${r.error}`);
+      assert.equal(r.isolated, true);
+      assert.ok(r.backends.every((b) => b === 'atomics'), `backends: ${r.backends}`);
     });
   }
 });

@@ -212,9 +212,13 @@ export interface ComponentHandle {
   /** Host counters once the program ended (ms, cpuMs in Node, polls, sleeps, waits, driver,
    * transpileMs), or null. */
   readonly stats: Promise<Record<string, unknown> | null>;
-  readonly channel: { buffer: SharedArrayBuffer; offset: number; size: number; ringBytes: number; mtu: number };
-  readonly worker: WorkerLike;
-  /** Stops the program at once: its worker is terminated, its streams and the session fail. */
+  readonly channel: { buffer: SharedArrayBuffer | ArrayBuffer; offset: number; size: number; ringBytes: number; mtu: number };
+  /** 'atomics' (in `worker`) or 'jspi' (in this thread). */
+  readonly backend: 'atomics' | 'jspi';
+  /** The component worker (null with JSPI). */
+  readonly worker: WorkerLike | null;
+  /** Stops the program at once: its worker is terminated (JSPI: it is dropped where it is
+   * suspended), its streams and the session fail. */
   terminate(): Promise<void>;
 }
 
@@ -236,6 +240,11 @@ export interface ComponentOptions {
   spinUs?: number;
   /** At exit, how long unsent output may take to drain (default 5000). */
   lingerMs?: number;
+  /** As startWasi's (docs/backends.md); 'jspi' needs the component transpiled for it (`jco
+   * transpile --instantiation async --async-mode jspi --async-wasi-imports
+   * --async-wasi-exports`), and a component so transpiled needs an engine with JSPI on either
+   * backend. */
+  backend?: 'auto' | 'atomics' | 'jspi';
   workerUrl?: URL | string;
 }
 
@@ -281,7 +290,7 @@ export interface WasiOptions {
    * (WebAssembly.Suspending/promising: Chrome 137+, Node.js 25+; no SharedArrayBuffer, no
    * COOP/COEP); 'auto' (default) picks Atomics where SharedArrayBuffer is, JSPI elsewhere.
    * When the chosen one cannot run here, startWasi rejects with a WasiError naming what is
-   * missing. Components run with Atomics only. */
+   * missing. A component with JSPI must be transpiled for it (see ComponentOptions). */
   backend?: 'auto' | 'atomics' | 'jspi';
   /** A component's standard input, closed (end of file) after it: a ReadableStream, bytes or a
    * string; default: end of file at once. (A core module reads end of file on descriptor 0:

@@ -1,7 +1,7 @@
 // The guest in the embedder's own thread, for the JSPI backend: a handle with the shape of
-// startWorker()'s (web/src/workers/supervise.js), so that startWasi drives a program the same
-// way wherever it runs. Its postMessage(start message) runs the program (program.js) with a
-// JspiBackend: the guest suspends in its waiting imports and this thread's event loop, the
+// startWorker()'s (web/src/workers/supervise.js), so that startWasi (and startComponent)
+// drive a program the same way wherever it runs. Its postMessage(start message) runs the
+// program (program.js, or component/program.js for a component) with a JspiBackend: the guest suspends in its waiting imports and this thread's event loop, the
 // event side's Session included, runs meanwhile. terminate() drops the guest where it is
 // suspended (it never resumes) and marks its side of the channel gone, as a supervisor does
 // for a dead worker: the event side's streams fail instead of waiting.
@@ -15,10 +15,12 @@ import { JspiBackend } from './backends/jspi.js';
 import { runProgram } from './program.js';
 
 /**
- * @param {{channel: object, side: number}} o the channel and the side the program attaches
+ * @param {{channel: object, side: number, run?: Function}} o the channel, the side the program
+ *   attaches, and what runs the start message: run(msg, post, backend) (default: a WASI
+ *   preview 1 command, program.js)
  * @returns {import('../workers/supervise.js').WorkerHandle & {worker: null, backend: JspiBackend}}
  */
-export function startInThread({ channel, side }) {
+export function startInThread({ channel, side, run = runProgram }) {
   const listeners = [];
   let exitResolve;
   const exited = new Promise((r) => (exitResolve = r));
@@ -41,7 +43,7 @@ export function startInThread({ channel, side }) {
     postMessage(m) {
       if (started) return;
       started = true;
-      macrotask(() => runProgram(m, post, backend).then(() => queueMicrotask(() => onGone(0))));
+      macrotask(() => run(m, post, backend).then(() => queueMicrotask(() => onGone(0))));
     },
     onMessage: (fn) => listeners.push(fn),
     exited,

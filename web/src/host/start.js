@@ -122,8 +122,7 @@ export async function startWasi(program, options = {}) {
     // A WASI 0.2 component (docs/component.md): its stdio are yamux streams, piped to the
     // stdout/stderr sinks; its TCP sockets are the other streams of the session.
     if (mode !== 'sockets') throw new TypeError("startWasi: a component runs in 'sockets' mode only");
-    if (jspi) throw new WasiError(`startWasi: ${prog.where}: a WASI 0.2 component runs with the Atomics backend only (SharedArrayBuffer: a cross-origin isolated page, or Node.js)`);
-    return startComponentProcess(prog.component, options, {
+    return startComponentProcess(prog.component, { ...options, backend: chosen.name }, {
       name: argv0,
       stdout: options.stdout ?? logLines((l) => console.log(l)),
       stderr: options.stderr ?? logLines((l) => console.error(l)),
