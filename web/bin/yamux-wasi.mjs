@@ -5,9 +5,11 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { startWasi, WasiError } from '../src/host/start.js';
-import { wasmLayer, isModuleUrl } from '../src/host/component/embed.js';
 import { parseCommandLine } from '../src/cli/args.js';
+
+// The host is imported once the command line is good: a bad argument is answered even where
+// the package's generated files (dist/) are missing, as in a source tree before web/build.sh.
+let startWasi, WasiError, wasmLayer, isModuleUrl;
 
 const USAGE = `usage: yamux-wasi [--listen HOST:PORT] [--dial-to HOST:PORT] [--backend NAME] PROGRAM.wasm [ARGS...]
 
@@ -129,6 +131,8 @@ function bridge(sock, stream, sockets) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
+  ({ startWasi, WasiError } = await import('../src/host/start.js'));
+  ({ wasmLayer, isModuleUrl } = await import('../src/host/component/embed.js'));
   try {
     if (!fs.statSync(o.program).isFile()) fatal(`${o.program}: not a file`);
   } catch (e) {
