@@ -66,9 +66,9 @@ export interface SessionOptions {
   /** The channel made by createChannel() (or give its `buffer` and `offset`). With the
    * channel, a peer whose worker died is told apart from a peer that closed. */
   channel?: Channel;
-  /** A SharedArrayBuffer; or a plain ArrayBuffer whose other side runs in this same thread
-   * (the JSPI backend's channel: both sides wait through a same-thread doorbell). */
-  buffer?: SharedArrayBuffer | ArrayBuffer;
+  /** A SharedArrayBuffer (a channel for one thread, whose buffer is a plain ArrayBuffer, is
+   * given as `channel`). */
+  buffer?: SharedArrayBuffer;
   offset?: number;
   /** Which side of the channel (default SIDE_A; the wasm worker takes the other). */
   side?: 0 | 1;

@@ -34,6 +34,17 @@ test('a channel in a plain ArrayBuffer: no SharedArrayBuffer anywhere, the same-
   assert.throws(() => q.wait(READABLE, 0, 10), /nothing can block/);
 });
 
+test('Session.create takes a plain ArrayBuffer only as a channel made for one thread (another would be a copy the peer never sees)', async () => {
+  const c = createBufferChannel({ shared: false });
+  await assert.rejects(Session.create({ buffer: c.buffer, offset: 0, side: SIDE_A }), {
+    name: 'TypeError', message: /must be a SharedArrayBuffer \(channel\.buffer\), got ArrayBuffer \(a channel for one thread is made by createChannel\(\{shared: false\}\): pass that channel\)/,
+  });
+  await assert.rejects(Session.create({ channel: { ...c, shared: true }, side: SIDE_A }), { name: 'TypeError' });
+  const s = await Session.create({ channel: c, side: SIDE_A });
+  s.abort(new Error('done'));
+  await s.closed.catch(() => {});
+});
+
 test('two Sessions in one thread: 20 streams of up to 256 KiB each way, echoed, byte for byte', T, async () => {
   const { a, b } = await pair();
   const echo = (s) => (async () => {

@@ -46,13 +46,16 @@ export class Session {
     const buffer = options.buffer ?? channel?.buffer;
     const offset = options.offset ?? channel?.offset ?? 0;
     const side = options.side ?? SIDE_A;
-    // A plain ArrayBuffer serves two sides in this thread (the JSPI backend of startWasi).
+    // A channel made for one thread (createChannel({shared: false}): the JSPI backend) holds
+    // plain ArrayBuffers; any other ArrayBuffer would be a copy the peer never sees.
     const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-    if (!shared && !(buffer instanceof ArrayBuffer)) {
-      if (typeof SharedArrayBuffer === 'undefined')
+    const local = buffer instanceof ArrayBuffer && channel?.shared === false && channel.buffer === buffer;
+    if (!shared && !local) {
+      if (typeof SharedArrayBuffer === 'undefined' && !(buffer instanceof ArrayBuffer))
         throw new TypeError('yamux: SharedArrayBuffer is not available: a page must be cross-origin isolated (COOP/COEP headers)');
       const got = buffer === undefined ? 'nothing' : buffer?.constructor?.name ?? typeof buffer;
-      throw new TypeError(`yamux: Session.create: the channel's buffer must be a SharedArrayBuffer (channel.buffer), got ${got}`);
+      throw new TypeError(`yamux: Session.create: the channel's buffer must be a SharedArrayBuffer (channel.buffer), got ${got}` +
+        (buffer instanceof ArrayBuffer ? ' (a channel for one thread is made by createChannel({shared: false}): pass that channel)' : ''));
     }
     if (side !== SIDE_A && side !== SIDE_B) throw new RangeError(`yamux: Session.create: side must be SIDE_A (0) or SIDE_B (1), got ${String(side)}`);
     if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`yamux: Session.create: offset must be a byte offset, got ${String(offset)}`);

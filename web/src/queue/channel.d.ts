@@ -21,6 +21,8 @@ export interface Channel {
   mtu: number;
   /** Claim and "gone" words per side, beside the region (see channel.js). */
   control: SharedArrayBuffer | ArrayBuffer;
+  /** false: a channel for one thread (plain ArrayBuffers, JSPI). */
+  shared: boolean;
 }
 
 export declare const SIDE_A: 0;

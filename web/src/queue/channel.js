@@ -42,7 +42,7 @@ export function createChannel(options = {}) {
     : new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: INITIAL_PAGES });
   format(memory.buffer, CHANNEL_OFFSET, ringBytes, mtu);
   const control = shared ? new SharedArrayBuffer(16) : new ArrayBuffer(16);
-  return { memory, buffer: memory.buffer, offset: CHANNEL_OFFSET, size, ringBytes, mtu, control };
+  return { memory, buffer: memory.buffer, offset: CHANNEL_OFFSET, size, ringBytes, mtu, control, shared };
 }
 
 /**
@@ -59,7 +59,7 @@ export function createBufferChannel({ ringBytes = 1 << 20, mtu = 65536, shared =
   const Buf = shared ? SharedArrayBuffer : ArrayBuffer;
   const buffer = new Buf(size);
   format(buffer, 0, ringBytes, mtu);
-  return { buffer, offset: 0, size, ringBytes, mtu, control: new Buf(16) };
+  return { buffer, offset: 0, size, ringBytes, mtu, control: new Buf(16), shared };
 }
 
 function controlWords(channel) {
