@@ -1,7 +1,9 @@
 /* shmq platform layer: sleeping on and waking a 32-bit shared word, the monotonic clock,
  * process ids. Linux: the futex syscall (not FUTEX_PRIVATE: the word may be shared between
  * processes). Emscripten: memory.atomic.wait32 / notify through emscripten_futex_wait/wake
- * (which also handle the browser main thread, where blocking is not allowed). Elsewhere:
+ * (which also handle the browser main thread, where blocking is not allowed); with
+ * YAMUX_SHMQ_WAIT_EXTERNAL, two functions the embedder provides (the JSPI build of the web
+ * package's C program: a wait that suspends the program, web/src/workers/peer-jspi.js). Elsewhere:
  * short sleeps polling the word. */
 #if !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* syscall(), kill() */
@@ -35,6 +37,20 @@ int64_t yx_shmq_now_ns(void) {
 
 #if defined(__EMSCRIPTEN__)
 
+#if defined(YAMUX_SHMQ_WAIT_EXTERNAL)
+/* Provided by the embedder: returns once *word != expect was notified or after timeout_ms. */
+extern void yamux_shmq_host_wait(uint32_t *word, uint32_t expect, double timeout_ms);
+/* Provided by the embedder: wakes the waiters on *word. */
+extern void yamux_shmq_host_wake(uint32_t *word);
+
+void yx_shmq_futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns) {
+    yamux_shmq_host_wait(word, expect, (double)timeout_ns / 1e6);
+}
+
+void yx_shmq_futex_wake(uint32_t *word) {
+    yamux_shmq_host_wake(word);
+}
+#else
 void yx_shmq_futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns) {
     emscripten_futex_wait(word, expect, (double)timeout_ns / 1e6);
 }
@@ -42,6 +58,7 @@ void yx_shmq_futex_wait(uint32_t *word, uint32_t expect, int64_t timeout_ns) {
 void yx_shmq_futex_wake(uint32_t *word) {
     emscripten_futex_wake(word, INT_MAX);
 }
+#endif
 
 int32_t yx_shmq_self_pid(void) {
     return 0;

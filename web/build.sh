@@ -4,6 +4,8 @@
 #   dist/yamux_event.wasm.js  the event-side engine (standalone wasm, embedded as base64)
 #   dist/yamux_peer.cjs       the wasm-worker C program (Emscripten, threads, one file; a
 #                             CommonJS script, hence .cjs inside this "type": "module" package)
+#   dist/yamux_peer_jspi.cjs  the same C program for one thread and JSPI (no threads; its waits
+#                             suspend it: web/src/workers/peer-jspi.js)
 #   dist/layout.js            where the channel lives in the peer's memory
 #   dist/yamux.js, dist/wasm-worker.js, dist/wasi-worker.js
 #                             one ESM bundle per entry (web/scripts/bundle.mjs, esbuild)
@@ -28,13 +30,14 @@ if [ ! -f "$build/build.ninja" ]; then
         -DYAMUX_BUILD_TESTS=OFF -DBUILD_TESTING=OFF \
         "-DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node;--no-experimental-fetch" >/dev/null
 fi
-cmake --build "$build" --target yamux_event yamux_peer
+cmake --build "$build" --target yamux_event yamux_peer yamux_peer_jspi
 
 mkdir -p "$web/dist"
 out=$build/web/wasm
 node "$web/scripts/embed.mjs" "$out/yamux_event.wasm" "$web/dist/yamux_event.wasm.js"
 copy() { cmp -s "$1" "$2" || cp "$1" "$2"; }
 copy "$out/yamux_peer.js" "$web/dist/yamux_peer.cjs"
+copy "$out/yamux_peer_jspi.js" "$web/dist/yamux_peer_jspi.cjs"
 copy "$out/layout.js" "$web/dist/layout.js"
 
 # The bundles: esbuild from web/node_modules (npm ci, pinned by package-lock.json).

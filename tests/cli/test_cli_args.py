@@ -44,10 +44,17 @@ COMMANDS = [
         (["--listen", "abc", "x.wasm"], r"--listen: expected HOST:PORT .*got 'abc'"),
         (["--dial-to", "127.0.0.1:0", "x.wasm"], r"--dial-to: expected HOST:PORT \(port from 1 to 65535\)"),
         (["--listen"], r"--listen needs a value: HOST:PORT"),
+        (["--backend", "turbo", "x.wasm"], r"--backend: expected one of auto, atomics, jspi, got 'turbo'"),
+        (["--backend"], r"--backend needs a value: one of auto, atomics, jspi"),
     ]),
     ([NODE, "bench/bench_web.mjs"], [
         (["--total", "0"], r"--total: expected an integer from 1 to \d+, got '0'"),
         (["--node-only", "--browser-only"], r"--node-only and --browser-only exclude each other"),
+        (["--bogus"], r"unknown option --bogus"),
+    ]),
+    ([NODE, "bench/bench_jspi.mjs"], [
+        (["--mib", "0"], r"--mib: expected an integer from 1 to 4096, got '0'"),
+        (["--pings", "x"], r"--pings: expected an integer from 10 to 100000, got 'x'"),
         (["--bogus"], r"unknown option --bogus"),
     ]),
     ([NODE, "bench/bench_gowasm.mjs"], [

@@ -5,11 +5,13 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { startWasi, WasiError } from '../src/host/start.js';
-import { wasmLayer, isModuleUrl } from '../src/host/component/embed.js';
 import { parseCommandLine } from '../src/cli/args.js';
 
-const USAGE = `usage: yamux-wasi [--listen HOST:PORT] [--dial-to HOST:PORT] PROGRAM.wasm [ARGS...]
+// The host is imported once the command line is good: a bad argument is answered even where
+// the package's generated files (dist/) are missing, as in a source tree before web/build.sh.
+let startWasi, WasiError, wasmLayer, isModuleUrl;
+
+const USAGE = `usage: yamux-wasi [--listen HOST:PORT] [--dial-to HOST:PORT] [--backend NAME] PROGRAM.wasm [ARGS...]
 
 Runs PROGRAM.wasm, a WASI preview 1 command (Go GOOS=wasip1, C on wasi-libc, ...), in a
 wasm worker whose sockets are yamux streams to this process, and connects them to TCP.
@@ -25,6 +27,9 @@ connect on the same streams, and this command's standard input is its stdin.
   --dial-to HOST:PORT   connect every stream the program opens (yamuxnet.Dial in Go,
                         yamux_wasi_dial() in C, a component's tcp connect, whatever
                         its address) to the TCP address HOST:PORT.
+  --backend NAME        how the program blocks: atomics (a worker thread of its own,
+                        Atomics.wait), jspi (this thread, suspending through JavaScript
+                        Promise Integration: Node.js 25+), or auto (the default: atomics).
   -h, --help            print this text.
 
 Bytes flow both ways with half-close (a TCP FIN is a yamux FIN, and back); a reset on
@@ -50,13 +55,14 @@ export const cliSpec = {
   options: {
     listen: { type: 'hostport', arg: 'HOST:PORT', help: 'accept TCP connections here (port 0: any free port)' },
     'dial-to': { type: 'hostport', min: 1, arg: 'HOST:PORT', help: 'connect the streams the program opens here' },
+    backend: { type: 'choice', choices: ['auto', 'atomics', 'jspi'], default: 'auto', arg: 'NAME', help: 'how the program blocks' },
   },
   positionals: { min: 1, rest: true, names: 'PROGRAM.wasm' },
 };
 
 function parseArgs(argv) {
   const o = parseCommandLine(cliSpec, argv);
-  return { listen: o.listen ?? null, dialTo: o.dialTo ?? null, program: o._[0], args: o._.slice(1) };
+  return { listen: o.listen ?? null, dialTo: o.dialTo ?? null, backend: o.backend, program: o._[0], args: o._.slice(1) };
 }
 
 /** Whether the file is a WASI 0.2 component (its header's layer byte) or a transpiled one. */
@@ -125,6 +131,8 @@ function bridge(sock, stream, sockets) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
+  ({ startWasi, WasiError } = await import('../src/host/start.js'));
+  ({ wasmLayer, isModuleUrl } = await import('../src/host/component/embed.js'));
   try {
     if (!fs.statSync(o.program).isFile()) fatal(`${o.program}: not a file`);
   } catch (e) {
@@ -142,6 +150,7 @@ async function main() {
     proc = await startWasi(o.program, {
       name: path.basename(o.program),
       args: o.args,
+      backend: o.backend,
       stdout: (b) => process.stdout.write(b),
       stderr: (b) => process.stderr.write(b),
       // A component's stdin is a stream: this command's standard input.

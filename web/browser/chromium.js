@@ -32,13 +32,14 @@ export async function launch() {
   };
 }
 
-/** For a test: Chromium and the demo server (COOP/COEP), both closed after the test. Resolves
- * with {page, url}, or null when Chromium or playwright-core is missing (the caller skips). */
-export async function servedPage(t) {
+/** For a test: Chromium and the demo server (COOP/COEP unless `isolated` is false), both
+ * closed after the test. Resolves with {page, url}, or null when Chromium or playwright-core
+ * is missing (the caller skips). */
+export async function servedPage(t, { isolated = true } = {}) {
   const browser = await launch();
   if (!browser) return null;
   const { serve } = await import('../demo/serve.js');
-  const { server, url } = await serve();
+  const { server, url } = await serve(0, undefined, undefined, { isolated });
   t.after(async () => {
     await browser.close();
     server.close();

@@ -7,6 +7,8 @@
 #     skipped with a message when clang cannot target wasm32-wasi
 #   jco new PROG.wasm --wasi-command  -> PROG.component.wasm (jco's bundled preview 1 adapter)
 #   jco transpile --instantiation async -> PROG.component.js + PROG.component.core*.wasm
+#   the same with --async-mode jspi --async-wasi-imports --async-wasi-exports -> jspi/ (the
+#     JSPI backend: its blocking imports suspend; docs/backends.md)
 # into OUTDIR/PROG/ (default web/component/dist/PROG/, gitignored), and
 # OUTDIR/probe-unpatched/: the probe adapted without the memory fix (the tests show it fail).
 # jco is the pinned devDependency of web/package.json (npm ci in web/ when it is missing).
@@ -36,7 +38,7 @@ adapt() { # NAME CORE PATCH(yes|no)
     mkdir -p "$dir"
     # Re-adapt and re-transpile only when the Go program, the patch or jco changed.
     local stamp
-    stamp="$(cat "$core" "$here/go-adapter-memory.mjs" | sha256sum | cut -d' ' -f1) $patch $("$jco" --version)"
+    stamp="$(cat "$core" "$here/go-adapter-memory.mjs" | sha256sum | cut -d' ' -f1) $patch jspi $("$jco" --version)"
     if [ -f "$dir/$prog.component.js" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then
         return
     fi
@@ -47,8 +49,11 @@ adapt() { # NAME CORE PATCH(yes|no)
     fi
     "$jco" new "$dir/$prog.wasm" --wasi-command -o "$dir/$prog.component.wasm"
     "$jco" transpile "$dir/$prog.component.wasm" -o "$dir" --instantiation async --quiet
+    "$jco" transpile "$dir/$prog.component.wasm" -o "$dir/jspi" --instantiation async --quiet \
+        --async-mode jspi --async-wasi-imports --async-wasi-exports
     # The module is ESM in a .js file: say so, for Node, wherever the folder is copied.
     echo '{ "type": "module" }' >"$dir/package.json"
+    echo '{ "type": "module" }' >"$dir/jspi/package.json"
     echo "$stamp" >"$dir/.stamp"
     echo "component/build.sh: $prog -> $dir/$prog.component.js"
 }

@@ -15,21 +15,25 @@ const MIME = {
 
 /**
  * Serves `root` (default web/) on 127.0.0.1 (port 0: any free port). Resolves with {server,
- * url}, url naming `page`.
+ * url}, url naming `page`. With `isolated: false` the COOP/COEP headers are left out (a page
+ * that is not cross-origin isolated: no SharedArrayBuffer; the JSPI backend's tests).
  * @param {number} [port]
  * @param {string} [root]
  * @param {string} [page]
+ * @param {{isolated?: boolean}} [options]
  */
-export function serve(port = 0, root = webDir, page = '/demo/index.html') {
+export function serve(port = 0, root = webDir, page = '/demo/index.html', { isolated = true } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     const file = path.resolve(root, '.' + decodeURIComponent(url.pathname));
-    const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-      'Cache-Control': 'no-store',
-    };
+    const headers = isolated
+      ? {
+          'Cross-Origin-Opener-Policy': 'same-origin',
+          'Cross-Origin-Embedder-Policy': 'require-corp',
+          'Cross-Origin-Resource-Policy': 'same-origin',
+          'Cache-Control': 'no-store',
+        }
+      : { 'Cache-Control': 'no-store' };
     if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, headers).end('not found');
       return;

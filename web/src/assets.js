@@ -10,3 +10,6 @@ export const wasiWorkerUrl = new URL('./host/worker.js', import.meta.url);
 
 /** The C program the wasm worker runs (Emscripten, one file). */
 export const peerScriptUrl = new URL('../dist/yamux_peer.cjs', import.meta.url);
+
+/** The same C program built for one thread and JSPI (workers/peer-jspi.js runs it). */
+export const peerJspiScriptUrl = new URL('../dist/yamux_peer_jspi.cjs', import.meta.url);

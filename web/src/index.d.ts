@@ -66,6 +66,8 @@ export interface SessionOptions {
   /** The channel made by createChannel() (or give its `buffer` and `offset`). With the
    * channel, a peer whose worker died is told apart from a peer that closed. */
   channel?: Channel;
+  /** A SharedArrayBuffer (a channel for one thread, whose buffer is a plain ArrayBuffer, is
+   * given as `channel`). */
   buffer?: SharedArrayBuffer;
   offset?: number;
   /** Which side of the channel (default SIDE_A; the wasm worker takes the other). */
@@ -174,6 +176,13 @@ export interface WorkerHandle {
  * crashes, its `side` of `channel` is marked gone so the other side does not hang. */
 export declare function startWorker(url: URL | string, options?: { channel?: Channel; side?: 0 | 1; name?: string }): Promise<WorkerHandle>;
 
+/** The package's C program in this thread, for pages without SharedArrayBuffer (JSPI:
+ * WebAssembly.Suspending/promising, Chrome 137+, Node.js 25+; its Emscripten build wrapped by
+ * hand). `channel`: createChannel({shared: false}). The handle is startWorker()'s, without a
+ * worker: post it {channel, args} once; terminate() drops the program where it is suspended.
+ * Throws TypeError without JSPI or with a shared channel. */
+export declare function startWasmInThread(options: { channel: Channel; side?: 0 | 1 }): Omit<WorkerHandle, 'worker'> & { readonly worker: null; readonly backend: 'jspi' };
+
 /** Inside a worker: the port to its parent, the same way in browsers and Node.js. */
 export declare function parentPort(): Promise<{
   postMessage(message: unknown): void;
@@ -203,9 +212,13 @@ export interface ComponentHandle {
   /** Host counters once the program ended (ms, cpuMs in Node, polls, sleeps, waits, driver,
    * transpileMs), or null. */
   readonly stats: Promise<Record<string, unknown> | null>;
-  readonly channel: { buffer: SharedArrayBuffer; offset: number; size: number; ringBytes: number; mtu: number };
-  readonly worker: WorkerLike;
-  /** Stops the program at once: its worker is terminated, its streams and the session fail. */
+  readonly channel: { buffer: SharedArrayBuffer | ArrayBuffer; offset: number; size: number; ringBytes: number; mtu: number };
+  /** 'atomics' (in `worker`) or 'jspi' (in this thread). */
+  readonly backend: 'atomics' | 'jspi';
+  /** The component worker (null with JSPI). */
+  readonly worker: WorkerLike | null;
+  /** Stops the program at once: its worker is terminated (JSPI: it is dropped where it is
+   * suspended), its streams and the session fail. */
   terminate(): Promise<void>;
 }
 
@@ -227,6 +240,11 @@ export interface ComponentOptions {
   spinUs?: number;
   /** At exit, how long unsent output may take to drain (default 5000). */
   lingerMs?: number;
+  /** As startWasi's (docs/backends.md); 'jspi' needs the component transpiled for it (`jco
+   * transpile --instantiation async --async-mode jspi --async-wasi-imports
+   * --async-wasi-exports`), and a component so transpiled needs an engine with JSPI on either
+   * backend. */
+  backend?: 'auto' | 'atomics' | 'jspi';
   workerUrl?: URL | string;
 }
 
@@ -266,6 +284,14 @@ export interface WasiOptions {
   spinUs?: number;
   /** At exit, how long the program's unsent stream data may take to drain (default 5000). */
   lingerMs?: number;
+  /** How the program blocks (docs/backends.md): 'atomics' runs it in a wasm worker that waits
+   * in Atomics.wait (needs SharedArrayBuffer: a cross-origin isolated page, or Node.js);
+   * 'jspi' runs it in this thread beside the event side, suspending in its waiting imports
+   * (WebAssembly.Suspending/promising: Chrome 137+, Node.js 25+; no SharedArrayBuffer, no
+   * COOP/COEP); 'auto' (default) picks Atomics where SharedArrayBuffer is, JSPI elsewhere.
+   * When the chosen one cannot run here, startWasi rejects with a WasiError naming what is
+   * missing. A component with JSPI must be transpiled for it (see ComponentOptions). */
+  backend?: 'auto' | 'atomics' | 'jspi';
   /** A component's standard input, closed (end of file) after it: a ReadableStream, bytes or a
    * string; default: end of file at once. (A core module reads end of file on descriptor 0:
    * giving stdin for one is a TypeError.) */
@@ -280,11 +306,16 @@ export interface WasiProcess {
   /** Its exit status; -1 after terminate(); rejects with WasiError when it traps or its worker
    * dies. */
   readonly exited: Promise<number>;
-  readonly channel: { buffer: SharedArrayBuffer; offset: number; size: number; ringBytes: number; mtu: number };
-  readonly worker: WorkerLike;
+  /** SharedArrayBuffers with the Atomics backend, plain ArrayBuffers with JSPI. */
+  readonly channel: { buffer: SharedArrayBuffer | ArrayBuffer; offset: number; size: number; ringBytes: number; mtu: number };
+  /** The backend that runs it: 'atomics' (in `worker`) or 'jspi' (in this thread). */
+  readonly backend: 'atomics' | 'jspi';
+  /** The wasm worker (null with JSPI: the program runs in this thread). */
+  readonly worker: WorkerLike | null;
   /** Counters of the host, after the exit. */
   readonly stats: Record<string, unknown> | null;
-  /** Stops the program at once: its worker is terminated, its streams and the session fail. */
+  /** Stops the program at once: its worker is terminated (JSPI: the program is dropped where
+   * it is suspended), its streams and the session fail. */
   terminate(): Promise<void>;
 }
 
@@ -304,8 +335,8 @@ export type ProgramSource = URL | string | ArrayBuffer | ArrayBufferView | WasmM
 
 /** Starts `program` (a WASI preview 1 command: a URL, a path in Node.js, bytes or a compiled
  * module; or a WASI 0.2 command component: told apart by the header's layer byte, a .js/.mjs
- * URL being a transpiled one, see startComponent) in a wasm worker bound to a new channel, and
- * the event side's Session on it. A component's stdout and stderr go to the same callbacks,
+ * URL being a transpiled one, see startComponent) in a wasm worker bound to a new channel (or,
+ * with the JSPI backend, in this thread), and the event side's Session on it. A component's stdout and stderr go to the same callbacks,
  * and `exited` resolves once both were delivered. Rejects with WasiError when the program
  * cannot start. */
 export declare function startWasi(program: ProgramSource, options?: WasiOptions): Promise<WasiProcess>;

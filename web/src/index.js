@@ -8,6 +8,8 @@ export {
 } from './event/errors.js';
 export { createChannel, markSideGone, SIDE_A, SIDE_B } from './queue/channel.js';
 export { startWorker, parentPort } from './workers/supervise.js';
+/** The C program in this thread with JSPI, for pages without SharedArrayBuffer. */
+export { startWasmInThread } from './workers/peer-jspi.js';
 export { ShmqError } from './queue/shmq.js';
 export { wasmWorkerUrl, wasiWorkerUrl } from './assets.js';
 

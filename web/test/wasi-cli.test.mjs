@@ -83,7 +83,7 @@ test('--help prints the usage, exit status 0', async () => {
   for (const a of ['--help', '-h']) {
     const r = await run([a, 'ignored.wasm']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^usage: yamux-wasi \[--listen HOST:PORT\] \[--dial-to HOST:PORT\] PROGRAM\.wasm \[ARGS\.\.\.\]\n/);
+    assert.match(r.stdout, /^usage: yamux-wasi \[--listen HOST:PORT\] \[--dial-to HOST:PORT\] \[--backend NAME\] PROGRAM\.wasm \[ARGS\.\.\.\]\n/);
     assert.match(r.stdout, /Exit status 2: bad arguments/);
     assert.equal(r.stderr, '');
   }

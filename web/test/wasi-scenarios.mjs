@@ -273,11 +273,146 @@ export const BAD_CALLS = {
   fd_read_bad_result: 21, sock_recv_bad_flags: 28, sock_send_bad_flags: 28,
 };
 
+/** Counts the turns this thread's event loop takes (a 5 ms interval) while `fn` runs: the
+ * event side's thread is never blocked, whichever backend runs the guest. */
+async function turnsDuring(fn) {
+  let turns = 0;
+  const iv = setInterval(() => turns++, 5);
+  try {
+    const r = await fn();
+    return { r, turns };
+  } finally {
+    clearInterval(iv);
+  }
+}
+
+/** The Go probe (web/go/cmd/wasi-probe): args, env, random, clocks, goroutines sleeping 10,
+ * 20 and 30 ms waking in order while a ticker runs, stderr, the exit status. */
+export async function probe(env) {
+  const proc = await start(env, 'wasi-probe', ['a b', '7'], { env: { YAMUX_PROBE: 'x' } });
+  const code = await proc.exited;
+  check(code === 7, `exit status ${code}, want 7: ${proc.err.text()}`);
+  const want = ['args ["a b" "7"]', 'env YAMUX_PROBE=x', 'random ok true', 'wallclock true', 'sleeps [10 20 30] ticks 3 elapsed>=30ms true'];
+  check(JSON.stringify(proc.out.lines()) === JSON.stringify(want), `output: ${proc.out.text()}`);
+  check(proc.err.text() === 'to stderr\n', `stderr: ${proc.err.text()}`);
+  check(proc.stats.host.blocks > 0, 'the scheduler never parked in poll_oneoff');
+  return { blocks: proc.stats.host.blocks };
+}
+
+/** time.Sleep(ms) in Go while a goroutine ticks: the guest sleeps in poll_oneoff, wakes a
+ * bounded number of times (no spinning: the host's liveness slice is 100 ms), and the event
+ * side's thread takes turns meanwhile. */
+export async function sleep(env, { ms = 1000 } = {}) {
+  const { r: proc, turns } = await turnsDuring(async () => {
+    const p = await start(env, 'wasi-guest', ['sleep', String(ms)]);
+    await p.exited;
+    return p;
+  });
+  const code = await proc.exited;
+  check(code === 0, `exit status ${code}: ${proc.err.text()}`);
+  check(proc.out.lines().includes(`slept ${ms} ms: true, ticks 5`), `output: ${proc.out.text()}`);
+  const waits = proc.stats.waits;
+  // 5 ticks, the sleep's end and one wake-up per 100 ms liveness slice, with room to spare.
+  check(waits <= 2 * (ms / 100 + 10), `the host woke ${waits} times during a ${ms} ms sleep (spinning?)`);
+  check(turns > 0, 'the event loop took no turn during the sleep');
+  return { waits, turns, backend: proc.stats.backend };
+}
+
+/** A guest that computes for `ms` without any I/O (it reads the clock): this thread's event
+ * loop still takes turns (with JSPI the guest gives it back at its clock reads). */
+export async function compute(env, { ms = 300 } = {}) {
+  const { r: proc, turns } = await turnsDuring(async () => {
+    const p = await start(env, 'wasi-guest', ['compute', String(ms)]);
+    await p.exited;
+    return p;
+  });
+  check((await proc.exited) === 0, `exit status: ${proc.err.text()}`);
+  check(proc.out.lines().some((l) => l.startsWith(`computed ${ms} ms: true`)), `output: ${proc.out.text()}`);
+  check(turns > 0, 'the event loop took no turn while the guest computed');
+  return { turns, yields: proc.stats.yields, backend: proc.stats.backend };
+}
+
+/** Raw mode: the program (web/go/cmd/yamux-wasm-peer) runs hashicorp/yamux itself over the
+ * queue on descriptor 3; 1 MiB echoed. */
+export async function raw(env) {
+  const proc = await start(env, 'yamux-wasm-peer', ['--listen', 'fd:3', '--mode', 'echo'], { mode: 'raw' });
+  const data = pattern(9, 0, 1 << 20);
+  const s = await proc.session.open();
+  const [back] = await Promise.all([readAll(s), writeAll(s, data)]);
+  check(sameBytes(back, data), `raw echo: ${back.length} bytes, byte ${firstDiff(back, data)} differs`);
+  await proc.session.close();
+  const code = await proc.exited;
+  check(code === 0, `exit status ${code}: ${proc.err.text()}`);
+  return {};
+}
+
+/**
+ * A minimal module: memory 1 exported, _start = `body` (instruction bytes, `end` added),
+ * `imports` [{module, name, params: n i32, result: bool}] (function indices from 0), and an
+ * active data segment `data` at address 0.
+ */
+export function moduleBytes({ start = true, imports = [], body = [], data = null } = {}) {
+  const leb = (n) => {
+    const out = [];
+    do {
+      let b = n & 0x7f;
+      n >>>= 7;
+      if (n) b |= 0x80;
+      out.push(b);
+    } while (n);
+    return out;
+  };
+  const sec = (id, body) => [id, ...leb(body.length), ...body];
+  const str = (t) => [...leb(t.length), ...enc.encode(t)];
+  const types = [[0x60, 0, 0], ...imports.map((i) => [0x60, i.params, ...Array(i.params).fill(0x7f), ...(i.result ? [1, 0x7f] : [0])])];
+  const type = sec(1, [types.length, ...types.flat()]);
+  const imp = imports.length ? sec(2, [imports.length, ...imports.flatMap((i, k) => [...str(i.module), ...str(i.name), 0, k + 1])]) : [];
+  const fn = sec(3, [1, 0]);
+  const mem = sec(5, [1, 0, 1]);
+  const exps = [...str('memory'), 2, 0];
+  if (start) exps.push(...str('_start'), 0, imports.length);
+  const exp = sec(7, [start ? 2 : 1, ...exps]);
+  const code = sec(10, [1, ...leb(body.length + 2), 0, ...body, 0x0b]);
+  const dat = data ? sec(11, [1, 0, 0x41, 0, 0x0b, ...leb(data.length), ...data]) : [];
+  return new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...imp, ...fn, ...mem, ...exp, ...code, ...dat]);
+}
+
+/** startWasi's refusals and a guest's ends, with the host's own tiny modules: bytes that are
+ * not wasm, no _start, an import this host lacks, proc_exit(3), a trap at once, and a trap
+ * after the guest slept in poll_oneoff (JSPI: on the resumed stack). */
+export async function startErrors(env) {
+  const run = (bytes, o = {}) => env.startWasi(bytes, { args: ['x'], stdout: () => {}, stderr: () => {}, ...o });
+  const refused = async (bytes, re) => {
+    const r = await run(bytes).then(() => null, (e) => e);
+    check(r && r.name === 'WasiError' && re.test(r.message), `want a WasiError ${re}, got ${r}`);
+  };
+  await refused(enc.encode('#!/bin/sh\n'), /not a WebAssembly module/);
+  await refused(moduleBytes({ start: false }), /not a WASI command: it exports no _start/);
+  await refused(moduleBytes({ imports: [{ module: 'env', name: 'launch_missiles', params: 0 }] }), /imports what this host does not provide: env\.launch_missiles/);
+  const exit3 = await run(moduleBytes({ imports: [{ module: 'wasi_snapshot_preview1', name: 'proc_exit', params: 1 }], body: [0x41, 3, 0x10, 0] }));
+  check((await exit3.exited) === 3, 'proc_exit(3) did not exit with 3');
+  const trapped = async (p) => {
+    const r = await p.exited.then((c) => c, (e) => e);
+    check(r?.name === 'WasiError' && /unreachable/.test(r.message), `a trap ended as ${r}`);
+    return r.message;
+  };
+  const trap = await trapped(await run(moduleBytes({ body: [0x00] })));
+  // One clock subscription (relative, 1 ms, monotonic) at 0; poll_oneoff(0, 64, 1, 128); trap.
+  const sub = new Uint8Array(48);
+  const dv = new DataView(sub.buffer);
+  dv.setUint32(16, 1, true);
+  dv.setUint32(24, 1e6, true);
+  const pollImport = { module: 'wasi_snapshot_preview1', name: 'poll_oneoff', params: 4, result: true };
+  const body = [0x41, 0, 0x41, 0xc0, 0, 0x41, 1, 0x41, 0x80, 1, 0x10, 0, 0x1a, 0x00];
+  const late = await trapped(await run(moduleBytes({ imports: [pollImport], body, data: [...sub] })));
+  return { trap, late };
+}
+
 /** Every scenario by name, for the browser page. */
 export const SCENARIOS = {
   echoGo: (env) => echoMany(env),
   echoC: (env) => echoMany(env, { program: 'echo', args: [], bigBytes: 16 << 20 }),
   dialGo: (env) => dialBack(env),
   dialC: (env) => dialBack(env, { program: 'dial', n: 20, bytes: 100000 }),
-  halfClose, readDeadline, httpMany, exitMidStream, killedWorker, badCalls,
+  halfClose, readDeadline, httpMany, exitMidStream, killedWorker, badCalls, probe, sleep, compute, raw, startErrors,
 };

@@ -1,7 +1,9 @@
 // The event side: a yamux session over one side of an shmq channel, for a worker (or page)
-// that must never block. The engine runs in wasm; this class feeds it (Pump), waits with
-// Atomics.waitAsync on its doorbell and with a timer for the engine's next deadline, and
-// exposes streams as WHATWG stream pairs (YamuxStream). Errors are YamuxError subclasses.
+// that must never block. The engine runs in wasm; this class feeds it (Pump), waits on its
+// doorbell without blocking (Atomics.waitAsync; on a same-thread channel in a plain
+// ArrayBuffer, the queue's same-thread doorbell) and with a timer for the engine's next
+// deadline, and exposes streams as WHATWG stream pairs (YamuxStream). Errors are YamuxError
+// subclasses.
 import { Shmq, ShmqError, READABLE, WRITABLE, SIDE_A, SIDE_B, EPEERDEAD } from '../queue/shmq.js';
 import { claimSide, releaseSide, sideGone } from '../queue/channel.js';
 import { Engine } from './engine.js';
@@ -44,11 +46,16 @@ export class Session {
     const buffer = options.buffer ?? channel?.buffer;
     const offset = options.offset ?? channel?.offset ?? 0;
     const side = options.side ?? SIDE_A;
-    if (typeof SharedArrayBuffer === 'undefined')
-      throw new TypeError('yamux: SharedArrayBuffer is not available: a page must be cross-origin isolated (COOP/COEP headers)');
-    if (!(buffer instanceof SharedArrayBuffer)) {
+    // A channel made for one thread (createChannel({shared: false}): the JSPI backend) holds
+    // plain ArrayBuffers; any other ArrayBuffer would be a copy the peer never sees.
+    const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+    const local = buffer instanceof ArrayBuffer && channel?.shared === false && channel.buffer === buffer;
+    if (!shared && !local) {
+      if (typeof SharedArrayBuffer === 'undefined' && !(buffer instanceof ArrayBuffer))
+        throw new TypeError('yamux: SharedArrayBuffer is not available: a page must be cross-origin isolated (COOP/COEP headers)');
       const got = buffer === undefined ? 'nothing' : buffer?.constructor?.name ?? typeof buffer;
-      throw new TypeError(`yamux: Session.create: the channel's buffer must be a SharedArrayBuffer (channel.buffer), got ${got}`);
+      throw new TypeError(`yamux: Session.create: the channel's buffer must be a SharedArrayBuffer (channel.buffer), got ${got}` +
+        (buffer instanceof ArrayBuffer ? ' (a channel for one thread is made by createChannel({shared: false}): pass that channel)' : ''));
     }
     if (side !== SIDE_A && side !== SIDE_B) throw new RangeError(`yamux: Session.create: side must be SIDE_A (0) or SIDE_B (1), got ${String(side)}`);
     if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`yamux: Session.create: offset must be a byte offset, got ${String(offset)}`);
@@ -506,7 +513,7 @@ export class Session {
       }
       if (!this.waiting) {
         this.waiting = true;
-        const r = Atomics.waitAsync(a.i32, a.index, a.value, a.timeoutMs);
+        const r = this.q.bell.waitAsync(a.i32, a.index, a.value, a.timeoutMs);
         if (r.async) r.value.then(this.onWake);
         else macrotask(this.onWake);
       }

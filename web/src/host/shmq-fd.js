@@ -17,7 +17,8 @@
 //                   of another kind (so a header and its body travel in one packet).
 //   poll_oneoff     readable: a packet (or end of file) waits; writable: an MTU-sized packet
 //                   fits (or the peer is gone); the host sleeps in Shmq.wait (spin, then
-//                   Atomics.wait on this side's doorbell)
+//                   Atomics.wait on this side's doorbell), or with JSPI (a same-thread
+//                   queue) suspends in Shmq.waitAsync
 //   sock_shutdown   / fd_close: closes this side of the queue (the peer receives what was
 //                   sent, then sees it closed). shmq has no half-close: a shut-down
 //                   descriptor reads end of file too.
@@ -248,13 +249,27 @@ export class ShmqFd {
     return q.closed || q.error !== 0 || q.peerStatus !== 0;
   }
 
-  /** Sleeps until one of `events` may be ready or `timeoutMs` (Infinity: no limit). */
-  block(events, timeoutMs) {
+  /** Sleeps until one of `events` may be ready or `timeoutMs` (Infinity: no limit). With an
+   * asynchronous backend (JSPI, a same-thread queue) it returns a Promise: the caller looks
+   * again once it settles. */
+  block(events, timeoutMs, backend) {
     this.stats.waits++;
     let ev = 0;
     if (events & POLL_READ) ev |= READABLE;
     if (events & POLL_WRITE) ev |= WRITABLE;
     try {
+      if (backend && !backend.blocking) {
+        const a = this.q.arm(ev, this.mtu);
+        if (a.ready) return;
+        const r = backend.wait(a.i32, a.index, a.value, Math.min(a.timeoutMs, timeoutMs));
+        const woke = () => {
+          this.q.disarm();
+          this.q.checkPeer(); // a dead peer: ready() reports the queue's end
+        };
+        if (r instanceof Promise) return r.then(woke);
+        woke();
+        return;
+      }
       this.q.wait(ev, this.mtu, timeoutMs);
     } catch (e) {
       if (!(e instanceof ShmqError)) throw e; // the next ready() reports it

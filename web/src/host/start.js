@@ -1,6 +1,9 @@
 // Starting a WASI program in a wasm worker, from the event side (a page, an event worker or
 // Node.js's main thread): one call creates the channel, starts the supervised wasm worker
 // (web/src/host/worker.js) and the event side's Session on the other side of the channel.
+// With the JSPI backend (backends/select.js: a context without SharedArrayBuffer) there is no
+// wasm worker: the program runs in this thread (in-thread.js), suspending in its waiting
+// imports, over a channel in a plain ArrayBuffer.
 //
 //   const proc = await startWasi(new URL('./server.wasm', import.meta.url), { args: ['-v'] });
 //   const s = await proc.session.open();      // the guest accepts it on descriptor 3
@@ -9,6 +12,8 @@ import { Session } from '../event/session.js';
 import { startWorker } from '../workers/supervise.js';
 import { regionSize, SIDE_A, SIDE_B } from '../queue/shmq.js';
 import { createBufferChannel } from '../queue/channel.js';
+import { chooseBackend } from './backends/select.js';
+import { startInThread } from './in-thread.js';
 import { lineSink } from './wasi/stdio.js';
 import { componentSource, startComponentProcess, wasmLayer, isModuleUrl } from './component/embed.js';
 
@@ -98,18 +103,26 @@ function logLines(log) {
 export async function startWasi(program, options = {}) {
   const {
     args = [], env = {}, mode = 'sockets', name, ringBytes = 1 << 20, mtu = 65536,
-    session: sessionOptions = {}, engine, spinUs, lingerMs,
+    session: sessionOptions = {}, engine, spinUs, lingerMs, backend = 'auto',
   } = options;
   if (mode !== 'sockets' && mode !== 'raw') throw new TypeError(`startWasi: mode must be 'sockets' or 'raw', not ${JSON.stringify(mode)}`);
   if (!Array.isArray(args)) throw new TypeError('startWasi: args must be an array of strings');
   if (!regionSize(ringBytes, mtu)) throw new RangeError(`startWasi: bad ring size ${ringBytes} or MTU ${mtu} (a power of two >= 256, MTU <= ringBytes/2 - 8)`);
+  let chosen;
+  try {
+    chosen = chooseBackend(backend);
+  } catch (e) {
+    throw new TypeError(`startWasi: ${e.message}`);
+  }
+  if (chosen.missing) throw new WasiError(`startWasi: ${chosen.missing}`);
+  const jspi = chosen.name === 'jspi';
   const prog = await readProgram(program);
   const argv0 = name ?? programName(program);
   if (prog.component) {
     // A WASI 0.2 component (docs/component.md): its stdio are yamux streams, piped to the
     // stdout/stderr sinks; its TCP sockets are the other streams of the session.
     if (mode !== 'sockets') throw new TypeError("startWasi: a component runs in 'sockets' mode only");
-    return startComponentProcess(prog.component, options, {
+    return startComponentProcess(prog.component, { ...options, backend: chosen.name }, {
       name: argv0,
       stdout: options.stdout ?? logLines((l) => console.log(l)),
       stderr: options.stderr ?? logLines((l) => console.error(l)),
@@ -118,8 +131,10 @@ export async function startWasi(program, options = {}) {
   if (options.stdin !== undefined) throw new TypeError('startWasi: stdin is for components (a core module reads end of file on descriptor 0)');
   const module = prog.module;
 
-  const channel = createBufferChannel({ ringBytes, mtu }); // its control words tell a dead worker from a clean exit
-  const w = await startWorker(wasiWorkerUrl, { channel, side: SIDE_B, name: argv0 });
+  // The control words of the channel tell a dead worker from a clean exit. With JSPI both sides
+  // live in this thread: plain ArrayBuffers, the queue's same-thread doorbell.
+  const channel = createBufferChannel({ ringBytes, mtu, shared: !jspi });
+  const w = jspi ? startInThread({ channel, side: SIDE_B }) : await startWorker(wasiWorkerUrl, { channel, side: SIDE_B, name: argv0 });
   const out = options.stdout ?? logLines((l) => console.log(l));
   const err = options.stderr ?? logLines((l) => console.error(l));
 
@@ -168,7 +183,9 @@ export async function startWasi(program, options = {}) {
 
   let session;
   try {
-    session = await Session.create({ ...sessionOptions, channel, side: SIDE_A });
+    // In one thread the program cannot die apart from this side, and may compute for long
+    // between two turns of the event loop: no heartbeat timeout (closing still tells).
+    session = await Session.create({ ...(jspi ? { hbTimeoutMs: 0 } : {}), ...sessionOptions, channel, side: SIDE_A });
   } catch (e) {
     await w.terminate();
     throw e;
@@ -188,12 +205,15 @@ export async function startWasi(program, options = {}) {
     session,
     exited,
     channel,
+    /** 'atomics' (the program in a worker) or 'jspi' (in this thread). */
+    backend: chosen.name,
     worker: w.worker,
     /** Counters of the host (after the exit). */
     get stats() {
       return stats;
     },
-    /** Stops the program at once: its worker is terminated, the session fails. */
+    /** Stops the program at once: its worker is terminated (JSPI: it is dropped where it is
+     * suspended), the session fails. */
     async terminate() {
       terminating = true;
       await w.terminate();

@@ -21,78 +21,17 @@
 // {type: 'stdout' | 'stderr', line | data}, then {type: 'exit', code, stats}; or
 // {type: 'error', message, stack} when the module cannot run (not a WASI command, imports
 // this host lacks) or traps.
-import { Wasi, checkCommand } from './wasi/preview1.js';
-import { lineSink } from './wasi/stdio.js';
-import { ListenerFd } from './wasi/sockets.js';
-import { Driver } from './streams/driver.js';
 import { AtomicsBackend } from './backends/atomics.js';
-import { ShmqFd } from './shmq-fd.js';
+import { runProgram } from './program.js';
 import { onStart } from '../workers/port.js';
 
-const post = await onStart((m) => start(m));
-
-async function loadModule(m) {
-  if (m instanceof WebAssembly.Module) return m;
-  if (typeof m === 'string') {
-    if (typeof fetch === 'function' && !/^file:|^\//.test(m)) {
-      return WebAssembly.compileStreaming ? WebAssembly.compileStreaming(fetch(m)) : WebAssembly.compile(await (await fetch(m)).arrayBuffer());
-    }
-    const fs = await import('node:fs');
-    const { fileURLToPath } = await import('node:url');
-    return WebAssembly.compile(fs.readFileSync(m.startsWith('file:') ? fileURLToPath(m) : m));
-  }
-  return WebAssembly.compile(m);
-}
-
-async function start(msg) {
-  let driver = null;
+const post = await onStart((m) => {
+  let backend;
   try {
-    const module = await loadModule(msg.module);
-    const bytes = msg.stdio === 'bytes';
-    const sink = (type) => {
-      if (bytes) return (data) => post({ type, data });
-      const s = lineSink((line) => post({ type, line }));
-      return s;
-    };
-    const out = sink('stdout'), err = sink('stderr');
-    const backend = new AtomicsBackend();
-    const fds = {};
-    let qfd = null;
-    if (msg.sockets) {
-      const o = msg.sockets;
-      driver = await Driver.create({ ...o, backend });
-      fds[3] = new ListenerFd(driver.listener);
-    } else if (msg.queue) {
-      const { buffer, offset = 0, side, spinUs, trace } = msg.queue;
-      qfd = ShmqFd.attach(buffer, offset, side, { trace, ...(spinUs !== undefined ? { spinUs } : {}) });
-      fds[3] = qfd;
-    }
-    const wasi = new Wasi({ args: msg.args, env: msg.env || {}, stdout: out, stderr: err, fds, driver, backend });
-    const why = checkCommand(module, wasi.imports);
-    if (why) throw new Error(why);
-    const instance = await WebAssembly.instantiate(module, wasi.imports);
-    post({ type: 'started' });
-    const t0 = performance.now();
-    let code;
-    try {
-      code = wasi.start(instance);
-    } finally {
-      out.flush?.();
-      err.flush?.();
-      driver?.finish({ lingerMs: msg.sockets?.lingerMs });
-    }
-    post({
-      type: 'exit', code,
-      stats: {
-        ms: performance.now() - t0, host: wasi.stats, waits: backend.waits,
-        driver: driver ? driver.stats : null, queue: qfd ? qfd.stats : null,
-        trace: qfd?.trace ? JSON.parse(JSON.stringify(qfd.trace)) : null,
-      },
-    });
+    backend = new AtomicsBackend();
   } catch (e) {
-    try {
-      driver?.finish({ lingerMs: 0 });
-    } catch {}
-    post({ type: 'error', message: String((e && e.message) || e), stack: e && e.stack });
+    post({ type: 'error', message: e.message });
+    return;
   }
-}
+  return runProgram(m, post, backend);
+});

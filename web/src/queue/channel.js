@@ -10,6 +10,7 @@
 // so the other side can tell a dead peer from one that closed.
 import { CHANNEL_OFFSET, CHANNEL_MAX, INITIAL_PAGES, MAXIMUM_PAGES } from '../../dist/layout.js';
 import { format, regionSize, markClosed, SIDE_A, SIDE_B } from './shmq.js';
+import { doorbellOf } from './doorbell.js';
 
 export { SIDE_A, SIDE_B, CHANNEL_MAX };
 
@@ -18,41 +19,53 @@ const sideName = (side) => (side === SIDE_A ? 'A' : 'B');
 
 /**
  * Creates the channel: a shared Memory laid out for the wasm worker, the region formatted.
- * @param {{ringBytes?: number, mtu?: number}} [options] ring data bytes per direction (a
- *   power of two, default 1 MiB, at most 16 MiB) and the largest packet (default 64 KiB)
+ * With `shared: false`, the memory of the C program's JSPI build instead (startWasmInThread:
+ * the program and the event side in one thread, no SharedArrayBuffer): not shared, and of a
+ * fixed size (it never grows, so that the event side's views stay valid).
+ * @param {{ringBytes?: number, mtu?: number, shared?: boolean}} [options] ring data bytes per
+ *   direction (a power of two, default 1 MiB, at most 16 MiB) and the largest packet (default
+ *   64 KiB)
  * @returns {import('./channel.d.ts').Channel}
  */
 export function createChannel(options = {}) {
   if (options === null || typeof options !== 'object') throw new TypeError('yamux: createChannel(options): options must be an object');
-  const { ringBytes = 1 << 20, mtu = 65536 } = options;
-  if (typeof SharedArrayBuffer === 'undefined')
-    throw new TypeError('yamux: SharedArrayBuffer is not available: a page must be cross-origin isolated (COOP/COEP headers)');
+  const { ringBytes = 1 << 20, mtu = 65536, shared = true } = options;
+  if (shared && typeof SharedArrayBuffer === 'undefined')
+    throw new TypeError('yamux: SharedArrayBuffer is not available: a page must be cross-origin isolated (COOP/COEP headers), ' +
+      'or give createChannel({shared: false}) for the program in this thread (JSPI)');
   const size = regionSize(ringBytes, mtu);
   if (!size)
     throw new RangeError(`yamux: createChannel: ringBytes must be a power of two from 256 and mtu at most ringBytes/2 - 8, got ringBytes ${ringBytes}, mtu ${mtu}`);
   if (size > CHANNEL_MAX) throw new RangeError(`yamux: createChannel: rings of ${ringBytes} bytes do not fit (${CHANNEL_MAX} bytes at most)`);
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+  const memory = shared
+    ? new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true })
+    : new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: INITIAL_PAGES });
   format(memory.buffer, CHANNEL_OFFSET, ringBytes, mtu);
-  const control = new SharedArrayBuffer(16);
-  return { memory, buffer: memory.buffer, offset: CHANNEL_OFFSET, size, ringBytes, mtu, control };
+  const control = shared ? new SharedArrayBuffer(16) : new ArrayBuffer(16);
+  return { memory, buffer: memory.buffer, offset: CHANNEL_OFFSET, size, ringBytes, mtu, control, shared };
 }
 
 /**
  * A channel in a plain SharedArrayBuffer, region at offset 0, for a wasm worker that does not
  * keep the region inside its own memory (the WASI hosts); same control words as createChannel.
- * @param {{ringBytes?: number, mtu?: number}} [options]
+ * With `shared: false` the buffers are plain ArrayBuffers, for two sides in one thread (the
+ * JSPI backend): they wait and wake through a same-thread doorbell (doorbell.js).
+ * @param {{ringBytes?: number, mtu?: number, shared?: boolean}} [options]
  */
-export function createBufferChannel({ ringBytes = 1 << 20, mtu = 65536 } = {}) {
+export function createBufferChannel({ ringBytes = 1 << 20, mtu = 65536, shared = true } = {}) {
   const size = regionSize(ringBytes, mtu);
   if (!size)
     throw new RangeError(`yamux: ringBytes must be a power of two from 256 and mtu at most ringBytes/2 - 8, got ringBytes ${ringBytes}, mtu ${mtu}`);
-  const buffer = new SharedArrayBuffer(size);
+  const Buf = shared ? SharedArrayBuffer : ArrayBuffer;
+  const buffer = new Buf(size);
   format(buffer, 0, ringBytes, mtu);
-  return { buffer, offset: 0, size, ringBytes, mtu, control: new SharedArrayBuffer(16) };
+  return { buffer, offset: 0, size, ringBytes, mtu, control: new Buf(16), shared };
 }
 
 function controlWords(channel) {
-  return channel?.control instanceof SharedArrayBuffer ? new Int32Array(channel.control, 0, 4) : null;
+  const c = channel?.control;
+  const ok = c instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && c instanceof SharedArrayBuffer);
+  return ok ? new Int32Array(c, 0, 4) : null;
 }
 
 function checkSide(side) {
@@ -119,7 +132,7 @@ export function markSideGone(channel, side) {
     const w = new Int32Array(channel.buffer, channel.offset, 0x140 / 4);
     const ctrl = (0x40 + 0x40 * side) / 4, peerBell = (0xc0 + 0x40 * (1 - side)) / 4; // docs/shmq.md 2.2, 2.3
     if (Atomics.compareExchange(w, ctrl, 0, (1 << 1) | 1) === 0) {
-      if (Atomics.exchange(w, peerBell, 0) !== 0) Atomics.notify(w, peerBell);
+      if (Atomics.exchange(w, peerBell, 0) !== 0) doorbellOf(channel.buffer).notify(w, peerBell);
       return true;
     }
   }

@@ -56,7 +56,18 @@ export interface ShmqOptions {
   spinUs?: number;
 }
 
-/** Where to wait after arm(): Atomics.wait[Async](i32, index, value, timeoutMs). */
+/** The queue's waiting primitive (doorbell.js): Atomics for a SharedArrayBuffer, a
+ * same-thread doorbell for a plain ArrayBuffer (both sides in one event loop: JSPI). */
+export interface Doorbell {
+  /** Whether wait() may block (false for a same-thread doorbell). */
+  readonly canBlock: boolean;
+  wait(i32: Int32Array, index: number, value: number, timeoutMs?: number): 'ok' | 'not-equal' | 'timed-out';
+  waitAsync(i32: Int32Array, index: number, value: number, timeoutMs?: number):
+    { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+  notify(i32: Int32Array, index: number): number;
+}
+
+/** Where to wait after arm(): bell.wait[Async](i32, index, value, timeoutMs). */
 export interface Armed {
   /** Events ready now (> 0: not armed, go on), or 0 (armed: wait). */
   ready: number;
@@ -77,6 +88,8 @@ export class Shmq {
   readonly u8: Uint8Array;
   /** Int32 view of the whole region. */
   readonly i32: Int32Array;
+  /** How this side waits and wakes its peer: Atomics (SharedArrayBuffer) or same-thread. */
+  readonly bell: Doorbell;
   /** Length of the packet last returned by peekOffset(). */
   readonly rxLen: number;
   /** Sticky error (ECORRUPT, EPEERRESET) or 0. */

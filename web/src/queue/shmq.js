@@ -5,7 +5,9 @@
 //
 // Every shared word is accessed with Atomics (sequentially consistent: this satisfies every
 // ordering the spec names); packet bytes and the record `len` word use plain typed-array
-// accesses, published by the Atomics.store of the index that follows them.
+// accesses, published by the Atomics.store of the index that follows them. Waiting and waking
+// go through the buffer's doorbell (doorbell.js): Atomics for a SharedArrayBuffer, a
+// same-thread doorbell for a plain ArrayBuffer whose two sides share one event loop (JSPI).
 //
 //   const size = regionSize(1 << 20, 65536);
 //   const sab = new SharedArrayBuffer(size);
@@ -80,6 +82,8 @@ export const VERSION = 1;
 export const DATA_OFFSET = 1024;
 export const RING_MIN = 256;
 export const RING_MAX = 2 ** 30;
+import { doorbellOf } from './doorbell.js';
+
 const PAD = 0xffffffff;
 const W_MAGIC = 0, W_VERSION = 1, W_DATA_OFFSET = 2, W_TOTAL = 3, W_RING = 4, W_MTU = 5;
 const W_FLAGS = 6;
@@ -186,7 +190,7 @@ export function markClosed(buf, offset, side) {
     return false;
   const peerBell = bellWord(1 - side);
   Atomics.store(w, bellWord(side), 0);
-  if (Atomics.exchange(w, peerBell, 0) !== 0) Atomics.notify(w, peerBell);
+  if (Atomics.exchange(w, peerBell, 0) !== 0) doorbellOf(buf).notify(w, peerBell);
   return true;
 }
 
@@ -227,6 +231,8 @@ export class Shmq {
     this.mtu = h.mtu;
     this.i32 = new Int32Array(buf, offset, h.totalSize / 4);
     this.u8 = new Uint8Array(buf, offset, h.totalSize);
+    /** How this side waits and wakes the peer (doorbell.js): Atomics, or same-thread. */
+    this.bell = doorbellOf(buf);
     this.err = 0; // sticky error
     this.closed = false;
     this.peerEnd = 0; // ECLOSED / EPEERDEAD once the peer is gone
@@ -351,7 +357,7 @@ export class Shmq {
 
   /** @private clears the peer's doorbell and wakes it if it sleeps */
   wakePeer() {
-    if (Atomics.exchange(this.i32, this.peerBellW, 0) !== 0) Atomics.notify(this.i32, this.peerBellW);
+    if (Atomics.exchange(this.i32, this.peerBellW, 0) !== 0) this.bell.notify(this.i32, this.peerBellW);
   }
 
   /** @private marks this side closed and wakes the peer */
@@ -368,7 +374,7 @@ export class Shmq {
   ringBell(bit) {
     const w = this.i32;
     if ((Atomics.load(w, this.peerBellW) & bit) === 0) return;
-    if (Atomics.exchange(w, this.peerBellW, 0) !== 0) Atomics.notify(w, this.peerBellW);
+    if (Atomics.exchange(w, this.peerBellW, 0) !== 0) this.bell.notify(w, this.peerBellW);
   }
 
   /** The sticky error (ECORRUPT, EPEERRESET) or 0. */
@@ -697,7 +703,7 @@ export class Shmq {
    * For an event loop: publishes pending records, announces that this side waits for
    * `events` (stores its doorbell) and re-checks them. When something is ready already it
    * disarms and returns `{ready}` (> 0). Otherwise it returns `{ready: 0, i32, index, value,
-   * timeoutMs}`: wait (Atomics.waitAsync(i32, index, value, timeoutMs)), then disarm(),
+   * timeoutMs}`: wait (bell.waitAsync(i32, index, value, timeoutMs)), then disarm(),
    * checkPeer() and retry. Throws ShmqError when the queue cannot become ready.
    * @param {number} events
    * @param {number} [writeLen]
@@ -751,7 +757,7 @@ export class Shmq {
         this.disarm();
         return 0;
       }
-      const res = Atomics.waitAsync(a.i32, a.index, a.value, Math.min(a.timeoutMs, left));
+      const res = this.bell.waitAsync(a.i32, a.index, a.value, Math.min(a.timeoutMs, left));
       if (res.async) await res.value;
       this.disarm();
       const r = this.checkPeer();
@@ -760,9 +766,9 @@ export class Shmq {
   }
 
   /**
-   * Blocks (Atomics.wait: workers only, never an event loop) until one of `events` is ready,
-   * spinning `spinUs` first. Returns the ready events, or 0 when `timeoutMs` passed. Throws
-   * ShmqError as waitAsync().
+   * Blocks (Atomics.wait: workers only, never an event loop nor a same-thread channel)
+   * until one of `events` is ready, spinning `spinUs` first. Returns the ready events, or 0
+   * when `timeoutMs` passed. Throws ShmqError as waitAsync().
    * @param {number} events
    * @param {number} [writeLen]
    * @param {number} [timeoutMs]
@@ -792,7 +798,7 @@ export class Shmq {
         this.disarm();
         return 0;
       }
-      Atomics.wait(this.i32, this.ownBellW, events, Math.min(this.dutyMs + this.sliceMs() - t, deadline - t));
+      this.bell.wait(this.i32, this.ownBellW, events, Math.min(this.dutyMs + this.sliceMs() - t, deadline - t));
     }
   }
 }

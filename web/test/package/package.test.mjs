@@ -130,3 +130,41 @@ test('the README page runs in headless Chromium from the installed bundles', asy
   assert.ok(loaded.some((u) => u.endsWith('/node_modules/@yamux/web/dist/wasm-worker.js')), loaded.join('\n'));
   assert.ok(!loaded.some((u) => u.includes('/src/')), loaded.join('\n'));
 });
+
+test('the README pages without COOP/COEP (JSPI) run in headless Chromium from the installed bundles', async (t) => {
+  const server = path.join(web, 'go/bin/wasi-http.wasm'); // web/go/build.sh --only wasi-http
+  if (!fs.existsSync(server)) return t.skip('web/go/bin/wasi-http.wasm is not built (web/go/build.sh --only wasi-http)');
+  const { launch, pollPage } = await import('../../browser/chromium.js');
+  const browser = await launch();
+  if (!browser) return t.skip('no /usr/bin/chromium or playwright-core (npm ci in web/)');
+  assert.ok(fs.existsSync(path.join(project, 'jspi.html')) && fs.existsSync(path.join(project, 'jspi-c.html')), 'README blocks');
+  fs.copyFileSync(server, path.join(project, 'server.wasm'));
+  const { serve } = await import('../../demo/serve.js');
+  const { server: http, url } = await serve(0, project, '/jspi.html', { isolated: false });
+  t.after(async () => {
+    await browser.close();
+    http.close();
+  });
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const logOf = async (name, done) => {
+    await page.goto(new URL(name, url).href);
+    return pollPage(page, (re) => {
+      const text = document.getElementById('log')?.textContent ?? '';
+      return new RegExp(re, 'm').test(text) && text;
+    }, done);
+  };
+  const go = await logOf('jspi.html', '^exited: ');
+  assert.match(go, /^cross-origin isolated: false, backend: jspi$/m, errors.join('\n'));
+  assert.match(go, /^HTTP\/1\.1 200 OK$/m);
+  assert.match(go, /^hello from Go .*, request 1$/m);
+  assert.match(go, /^exited: -1$/m);
+  const c = await logOf('jspi-c.html', '^exit code: ');
+  assert.match(c, /^echoed: hello, C program$/m, errors.join('\n'));
+  assert.match(c, /^wasm: verified 2 streams, 0 failed$/m);
+  assert.match(c, /^exit code: 0$/m);
+  const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
+  assert.ok(loaded.some((u) => u.endsWith('/node_modules/@yamux/web/dist/yamux.js')), loaded.join('\n'));
+  assert.ok(!loaded.some((u) => u.includes('/src/')), loaded.join('\n'));
+});

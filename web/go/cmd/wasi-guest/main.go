@@ -11,6 +11,8 @@
 //	wasi-guest exitmid BYTES CODE   read BYTES of the first stream, then exit with CODE
 //	wasi-guest sink                 read every accepted stream to its end, half-close it
 //	wasi-guest source N BYTES       open N streams, write BYTES each, half-close, wait for end
+//	wasi-guest sleep MS             time.Sleep(MS) while a goroutine ticks every MS/10
+//	wasi-guest compute MS           compute (no I/O, no sleep) until MS have passed
 //
 // Stream i's byte k is (k*31 + i*7 + k>>8) & 0xFF (i: the stream's index for dial/source).
 // Results are lines on standard output ("dial ok", "stats {...}"); failures go to standard
@@ -34,7 +36,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: wasi-guest echo|dial|halfclose|deadline|exitmid|sink|source ...")
+		fail("usage: wasi-guest echo|dial|halfclose|deadline|exitmid|sink|source|sleep|compute ...")
 	}
 	args := os.Args[2:]
 	switch os.Args[1] {
@@ -52,6 +54,10 @@ func main() {
 		deadline(time.Duration(atoi(args, 0)) * time.Millisecond)
 	case "exitmid":
 		exitmid(atoi(args, 0), atoi(args, 1))
+	case "sleep":
+		sleep(time.Duration(atoi(args, 0)) * time.Millisecond)
+	case "compute":
+		compute(time.Duration(atoi(args, 0)) * time.Millisecond)
 	default:
 		fail("unknown mode " + os.Args[1])
 	}
@@ -296,4 +302,39 @@ func exitmid(n, code int) {
 	}
 	fmt.Printf("read %d, exiting with %d\n", n, code)
 	os.Exit(code)
+}
+
+// sleep parks the program in time.Sleep while another goroutine ticks: the host sleeps in
+// poll_oneoff until the earliest timer, and the ticks arrive in order.
+func sleep(d time.Duration) {
+	t0 := time.Now()
+	ticks := make(chan int)
+	go func() {
+		t := time.NewTicker(d / 10)
+		defer t.Stop()
+		n := 0
+		for range t.C {
+			n++
+			if n == 5 {
+				ticks <- n
+				return
+			}
+		}
+	}()
+	time.Sleep(d)
+	n := <-ticks
+	fmt.Printf("slept %d ms: %v, ticks %d\n", d.Milliseconds(), time.Since(t0) >= d, n)
+}
+
+// compute keeps the CPU busy, reading the clock, until d has passed.
+func compute(d time.Duration) {
+	t0 := time.Now()
+	x, rounds := uint64(1), 0
+	for time.Since(t0) < d {
+		for i := 0; i < 1000; i++ {
+			x = x*6364136223846793005 + 1442695040888963407
+		}
+		rounds++
+	}
+	fmt.Printf("computed %d ms: %v (%d rounds, %x)\n", d.Milliseconds(), rounds > 0, rounds, x>>60)
 }

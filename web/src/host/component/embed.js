@@ -10,7 +10,10 @@ import { startWorker } from '../../workers/supervise.js';
 import { regionSize, SIDE_A, SIDE_B } from '../../queue/shmq.js';
 import { createBufferChannel } from '../../queue/channel.js';
 import { WasiError, readProgram } from '../start.js';
+import { chooseBackend } from '../backends/select.js';
+import { startInThread } from '../in-thread.js';
 import { transpileAdvice } from './transpile.js';
+import { runComponent } from './program.js';
 
 /** URL of the component worker script. */
 export const componentWorkerUrl = new URL('./worker.js', import.meta.url);
@@ -75,8 +78,20 @@ export async function componentSource(program, what = 'the program') {
 async function launch(source, o) {
   const { name, args, env = {}, ringBytes = 1 << 20, mtu = 65536, session: sessionOptions = {}, engine, spinUs, lingerMs } = o;
   if (!regionSize(ringBytes, mtu)) throw new RangeError(`component: bad ring size ${ringBytes} or MTU ${mtu} (a power of two >= 256, MTU <= ringBytes/2 - 8)`);
-  const channel = createBufferChannel({ ringBytes, mtu }); // its control words tell a dead worker from a clean exit
-  const w = await startWorker(o.workerUrl || componentWorkerUrl, { channel, side: SIDE_B, name });
+  let chosen;
+  try {
+    chosen = chooseBackend(o.backend ?? 'auto');
+  } catch (e) {
+    throw new TypeError(`component: ${e.message}`);
+  }
+  if (chosen.missing) throw new WasiError(`${name}: ${chosen.missing}`);
+  const jspi = chosen.name === 'jspi';
+  // Its control words tell a dead worker from a clean exit; with JSPI, plain ArrayBuffers in
+  // this thread (docs/backends.md).
+  const channel = createBufferChannel({ ringBytes, mtu, shared: !jspi });
+  const w = jspi
+    ? startInThread({ channel, side: SIDE_B, run: runComponent })
+    : await startWorker(o.workerUrl || componentWorkerUrl, { channel, side: SIDE_B, name });
 
   let started, exitResolve, exitReject, statsResolve;
   const startedP = new Promise((res, rej) => (started = { res, rej }));
@@ -119,7 +134,8 @@ async function launch(source, o) {
 
   let session;
   try {
-    session = await Session.create({ ...sessionOptions, channel, side: SIDE_A });
+    // One thread (JSPI): no heartbeat timeout, as startWasi.
+    session = await Session.create({ ...(jspi ? { hbTimeoutMs: 0 } : {}), ...sessionOptions, channel, side: SIDE_A });
   } catch (e) {
     await w.terminate();
     throw e;
@@ -140,7 +156,7 @@ async function launch(source, o) {
     throw e;
   }
   return {
-    session, channel, worker: w.worker, exited, stats, stdin, stdout, stderr,
+    session, channel, worker: w.worker, backend: chosen.name, exited, stats, stdin, stdout, stderr,
     async terminate() {
       terminating = true;
       await w.terminate();
@@ -173,6 +189,7 @@ export async function startComponent(component, opts = {}) {
     stats: p.stats,
     channel: p.channel,
     worker: p.worker,
+    backend: p.backend,
     terminate: p.terminate,
   };
 }
@@ -225,6 +242,7 @@ export async function startComponentProcess(source, options, { name, stdout, std
     exited,
     channel: p.channel,
     worker: p.worker,
+    backend: p.backend,
     get stats() {
       return stats;
     },

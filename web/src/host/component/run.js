@@ -52,8 +52,8 @@ async function moduleScope(url) {
  * Imports a transpiled component and compiles its core modules (once each). `src` is the URL
  * of its ES module (a URL or a string, relative to the current directory in Node.js, to the
  * worker's location in a browser), or {name, files} with the files in memory (the output of
- * transpile.js: NAME.js and NAME.core*.wasm). Resolves with `instantiate(imports)` -> Promise
- * of the component's exports.
+ * transpile.js: NAME.js and NAME.core*.wasm). Resolves with {where, jspi (transpiled with
+ * --async-mode jspi), instantiate(imports) -> Promise of the component's exports}.
  */
 export async function loadComponent(src) {
   let mod, getCore, where;
@@ -83,7 +83,10 @@ export async function loadComponent(src) {
   if (typeof mod.instantiate !== 'function') {
     throw new Error(`component: ${where} exports no instantiate() (transpile with --instantiation async)`);
   }
-  return { where, instantiate: (imports) => mod.instantiate(getCore, imports) };
+  // Transpiled with --async-mode jspi (--async-wasi-exports): its wasi:cli/run export goes
+  // through WebAssembly.promising.
+  const jspi = /WebAssembly\.promising\(\s*exports\d*\[\s*['"]wasi:cli\/run/.test(Function.prototype.toString.call(mod.instantiate));
+  return { where, jspi, instantiate: (imports) => mod.instantiate(getCore, imports) };
 }
 
 /**

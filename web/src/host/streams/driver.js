@@ -2,7 +2,9 @@
 // the event side runs, web/src/event/engine.js) over one side of the shared-memory queue,
 // moved by the event side's Pump (web/src/event/pump.js). It never blocks except in wait(),
 // which the host calls from poll_oneoff (and at exit) through a backend object
-// (web/src/host/backends/).
+// (web/src/host/backends/). With an asynchronous backend (JSPI: the guest and the event side
+// in one thread) wait() returns a Promise instead of blocking, and finish() a Promise when it
+// waited.
 //
 // The guest's calls drive it: a read that finds nothing pulls what the ring holds, a write
 // pushes its frames into the ring at once (no Nagle), poll_oneoff pumps everything and, when
@@ -63,7 +65,8 @@ export class Driver {
     d.x = d.engine.x;
     d.s = d.engine.s;
     d.p = new Pump(d.engine, d.q);
-    d.spinMax = (o.spinUs ?? SPIN_MAX_US) / 1000;
+    // Spinning is for a peer in another thread: in one thread it only delays the peer.
+    d.spinMax = o.backend.blocking ? (o.spinUs ?? SPIN_MAX_US) / 1000 : 0;
     d.spin = Math.min(SPIN_MIN_MS, d.spinMax);
     d.listener = new HostListener(d);
     return d;
@@ -75,6 +78,7 @@ export class Driver {
     this.ended = false; // the session ended (on_close)
     this.endErr = 0;
     this.finished = false; // finish() ran: the queue is closed
+    this.ending = null; // finish()'s result while it waits (an asynchronous backend)
     this.discarding = new Set(); // streams shut down for reading: input is dropped
     this.held = new Set(); // HostStreams whose handle the guest holds
     this.sink = null; // {st, chunks, ...}: an fd_read that takes payload in place (onData)
@@ -181,7 +185,9 @@ export class Driver {
    * adapts: it doubles (up to `spinUs`) while waits end within that ceiling, as during a bulk
    * transfer whose window updates come back in tens of microseconds, and halves (down to
    * 10 us) after sleeps longer than the ceiling, so an idle guest costs little CPU.
-   * The caller pumps and re-checks afterwards.
+   * The caller pumps and re-checks afterwards. Returns a Promise when it waits with an
+   * asynchronous backend (JSPI), undefined otherwise.
+   * @returns {void|Promise<void>}
    */
   wait(untilMs) {
     const b = this.backend, p = this.p, q = this.q;
@@ -190,7 +196,7 @@ export class Driver {
     if (this.finished || p.dead) {
       // Nothing will come from the queue any more: only clocks can wake the guest.
       const t = until - b.now();
-      if (t > 0) b.sleep(Math.min(t, 1000));
+      if (t > 0) return b.sleep(Math.min(t, 1000));
       return;
     }
     const events = p.waitEvents();
@@ -208,11 +214,27 @@ export class Driver {
       const a = q.arm(events, len);
       if (a.ready) return;
       const t = Math.min(a.timeoutMs, until - b.now());
+      let t0 = -1;
       if (t > 0) {
         this.stats.sleeps++;
-        const t0 = b.now();
-        b.wait(a.i32, a.index, a.value, t);
-        const slept = b.now() - t0;
+        t0 = b.now();
+        const r = b.wait(a.i32, a.index, a.value, t);
+        if (r instanceof Promise) return r.then(() => this.woke(t0));
+      }
+      this.woke(t0);
+    } catch (e) {
+      if (!(e instanceof ShmqError)) throw e;
+      p.end(e); // the channel ended: the next pump tells the engine
+    }
+  }
+
+  /** @private after wait()'s sleep (t0: when it began, -1: it did not sleep): adapts the
+   * spin, withdraws the doorbell, checks the peer */
+  woke(t0) {
+    const p = this.p, q = this.q;
+    try {
+      if (t0 >= 0) {
+        const slept = this.backend.now() - t0;
         this.stats.sleepMs += slept;
         if (slept > this.spinMax) this.spin = Math.max(this.spin / 2, Math.min(SPIN_MIN_MS, this.spinMax));
         else this.spin = Math.min(Math.max(this.spin * 2, SPIN_MIN_MS), this.spinMax); // a longer spin would have caught it
@@ -259,10 +281,20 @@ export class Driver {
    * The guest has exited: every stream it still holds ends as a closed socket of an exiting
    * process does (its queued data and FIN, or RST when it left data unread), streams it never
    * accepted are refused, queued data may drain for up to `lingerMs`, then the session ends
-   * (GoAway 0) and this side of the queue closes. Never throws.
+   * (GoAway 0) and this side of the queue closes. Never throws; a Promise when it waited
+   * with an asynchronous backend.
+   * @returns {void|Promise<void>}
    */
   finish({ lingerMs = 5000 } = {}) {
     if (this.finished) return;
+    if (this.ending) return this.ending;
+    const r = runWaits(this.finishing(lingerMs));
+    if (r instanceof Promise) this.ending = r;
+    return r;
+  }
+
+  /** @private finish() as a generator whose yields are waits (see runWaits) */
+  *finishing(lingerMs) {
     const b = this.backend, x = this.x, s = this.s;
     try {
       const draining = [];
@@ -273,7 +305,7 @@ export class Driver {
         this.pump();
         const left = draining.filter((h) => h.unsent() > 0);
         if (!left.length || this.p.dead || this.down || b.now() >= until) break;
-        this.wait(until);
+        yield this.wait(until);
       }
       for (const h of draining) h.release();
       x.yamux_session_close(s);
@@ -282,7 +314,7 @@ export class Driver {
       for (;;) {
         this.pump();
         if (this.p.dead || !x.yamux_session_is_send_pending(s) || b.now() >= end) break;
-        this.wait(end);
+        yield this.wait(end);
       }
     } catch (e) {
       if (!(e instanceof ShmqError)) throw e;
@@ -294,6 +326,18 @@ export class Driver {
       this.engine.free();
     }
   }
+}
+
+/**
+ * Runs generator `g`, whose yields are a backend's waits: synchronously while they return
+ * plain values (a blocking backend), from the first Promise on asynchronously (JSPI). One
+ * copy of a loop that waits serves both kinds of backend.
+ */
+export function runWaits(g, r = g.next()) {
+  for (; !r.done; r = g.next()) {
+    if (r.value instanceof Promise) return r.value.then(() => runWaits(g), (e) => runWaits(g, g.throw(e)));
+  }
+  return r.value;
 }
 
 export { SE };

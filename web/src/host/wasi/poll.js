@@ -7,6 +7,9 @@
 //   - with a raw queue descriptor (raw mode): its block() (Shmq.wait);
 //   - otherwise the backend's sleep() until the earliest clock.
 // Subscriptions are read whole before any event is written (the two arrays may overlap).
+// With a backend whose waits are asynchronous (JSPI: poll_oneoff is a WebAssembly.Suspending
+// import) a wait returns a Promise: the same loop goes on in pollAsync() and the call returns
+// a Promise of the errno; it returns a number whenever it does not wait.
 import {
   E, EVENTTYPE_CLOCK, EVENTTYPE_FD_READ, EVENTTYPE_FD_WRITE, SUBCLOCK_ABSTIME,
   EVENT_FD_READWRITE_HANGUP, SUB_SIZE, EVENT_SIZE, CLOCK_REALTIME, CLOCK_MONOTONIC,
@@ -16,9 +19,14 @@ import { monotonicMs, realtimeMs } from './clocks.js';
 
 /**
  * @param {object} host {mem: GuestMemory, fds: Map, driver?, backend, stats}
- * @returns {number} errno
+ * @returns {number|Promise<number>} errno (a Promise once it waits with an asynchronous backend)
  */
 export function pollOneoff(host, inPtr, outPtr, nsubs, neventsPtr) {
+  // A guest that has not given the thread back for a while (JSPI) does so first, even when
+  // the answer is ready: a guest polling with a zero timeout in a loop would otherwise keep
+  // the event side, which shares its thread, from ever sending what it waits for.
+  const y = host.backend?.yieldDue?.();
+  if (y) return y.then(() => pollOneoff(host, inPtr, outPtr, nsubs, neventsPtr));
   inPtr >>>= 0;
   outPtr >>>= 0;
   nsubs >>>= 0;
@@ -72,49 +80,80 @@ export function pollOneoff(host, inPtr, outPtr, nsubs, neventsPtr) {
     if (s.tag === EVENTTYPE_FD_WRITE) writers++;
     else if (s.tag === EVENTTYPE_FD_READ && s.d && s.d.lazyReads) readers++;
   }
-  const lazy = readers === 1 && writers === 0;
+  const st = { subs, userdata, until, lazy: readers === 1 && writers === 0, inPtr, outPtr, neventsPtr };
   for (;;) {
-    if (driver) {
-      if (lazy) driver.pumpLazy();
-      else driver.pump();
-    }
-    let n = 0, waitable = null, waitEvents = 0;
-    const tnow = until < Infinity ? monotonicMs() : 0;
-    for (const s of subs) {
-      let ready = false, hangup = false;
-      if (s.error) {
-        ready = true;
-      } else if (s.tag === EVENTTYPE_CLOCK) {
-        ready = s.at <= tnow;
-      } else {
-        ready = (s.d.ready(s.want) & s.want) !== 0;
-        if (ready) hangup = s.d.hangup ? s.d.hangup() : false;
-        else if (s.d.block) {
-          waitable = s.d;
-          waitEvents |= s.want;
-        }
-      }
-      if (!ready) continue;
-      mem.refresh();
-      const q = outPtr + n * EVENT_SIZE, src = s.p - inPtr;
-      mem.u8.fill(0, q, q + EVENT_SIZE);
-      mem.u8.set(userdata.subarray(src, src + 8), q);
-      mem.dv.setUint16(q + 8, s.error, true);
-      mem.dv.setUint8(q + 10, s.tag);
-      if (hangup) mem.dv.setUint16(q + 24, EVENT_FD_READWRITE_HANGUP, true);
-      n++;
-    }
-    if (n > 0) {
-      mem.dv.setUint32(neventsPtr, n, true);
-      return E.SUCCESS;
-    }
-    // Nothing ready: wait for the queue, the earliest clock, or both.
-    host.stats.blocks++;
-    if (driver) driver.wait(until);
-    else if (waitable) waitable.block(waitEvents, until - monotonicMs());
-    else if (until < Infinity) host.backend.sleep(Math.max(0, until - monotonicMs()));
-    else return E.INVAL; // nothing subscribed can ever become ready
+    const r = pollOnce(host, st);
+    if (r >= 0) return r;
+    const w = pollWait(host, st);
+    if (w instanceof Promise) return w.then(() => pollAsync(host, st));
+    if (w !== undefined) return w;
   }
+}
+
+/** @private the rest of a poll whose wait was asynchronous */
+async function pollAsync(host, st) {
+  for (;;) {
+    const r = pollOnce(host, st);
+    if (r >= 0) return r;
+    const w = pollWait(host, st);
+    if (w instanceof Promise) await w;
+    else if (w !== undefined) return w;
+  }
+}
+
+/** @private pumps, then writes the events of what is ready: the errno, or -1 when nothing
+ * is (st.waitable/st.waitEvents then say what raw descriptor to block on) */
+function pollOnce(host, st) {
+  const { subs, userdata, until, inPtr, outPtr, neventsPtr } = st;
+  const mem = host.mem, driver = host.driver;
+  if (driver) {
+    if (st.lazy) driver.pumpLazy();
+    else driver.pump();
+  }
+  let n = 0, waitable = null, waitEvents = 0;
+  const tnow = until < Infinity ? monotonicMs() : 0;
+  for (const s of subs) {
+    let ready = false, hangup = false;
+    if (s.error) {
+      ready = true;
+    } else if (s.tag === EVENTTYPE_CLOCK) {
+      ready = s.at <= tnow;
+    } else {
+      ready = (s.d.ready(s.want) & s.want) !== 0;
+      if (ready) hangup = s.d.hangup ? s.d.hangup() : false;
+      else if (s.d.block) {
+        waitable = s.d;
+        waitEvents |= s.want;
+      }
+    }
+    if (!ready) continue;
+    mem.refresh();
+    const q = outPtr + n * EVENT_SIZE, src = s.p - inPtr;
+    mem.u8.fill(0, q, q + EVENT_SIZE);
+    mem.u8.set(userdata.subarray(src, src + 8), q);
+    mem.dv.setUint16(q + 8, s.error, true);
+    mem.dv.setUint8(q + 10, s.tag);
+    if (hangup) mem.dv.setUint16(q + 24, EVENT_FD_READWRITE_HANGUP, true);
+    n++;
+  }
+  if (n > 0) {
+    mem.dv.setUint32(neventsPtr, n, true);
+    return E.SUCCESS;
+  }
+  st.waitable = waitable;
+  st.waitEvents = waitEvents;
+  return -1;
+}
+
+/** @private nothing is ready: waits for the queue, the earliest clock, or both. Returns
+ * undefined (look again), a Promise (look again once it settles), or an errno. */
+function pollWait(host, st) {
+  const { until, waitable, waitEvents } = st;
+  host.stats.blocks++;
+  if (host.driver) return host.driver.wait(until);
+  if (waitable) return waitable.block(waitEvents, until - monotonicMs(), host.backend);
+  if (until < Infinity) return host.backend.sleep(Math.max(0, until - monotonicMs()));
+  return E.INVAL; // nothing subscribed can ever become ready
 }
 
 /** An unsigned 64-bit field as a Number (exact below 2^53; beyond: a far future). */

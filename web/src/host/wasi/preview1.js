@@ -9,6 +9,11 @@
 // nothing changed); invalid flags, counts and descriptors give EINVAL/EBADF/ENOTSOCK. A
 // guest's bad call never throws in the host.
 //
+// The imports that may wait (poll_oneoff) or give the thread back (clock_time_get,
+// sched_yield) go through the backend's suspending(): themselves with Atomics, where they
+// block the worker; WebAssembly.Suspending functions with JSPI, where they return a Promise
+// when they wait, and the entry point runs through the backend's promising().
+//
 // Descriptor objects (fds 0..2 are stdio; 3 is the listener or the raw queue; streams get the
 // lowest free number above):
 //   filetype, fdflags                       fd_fdstat_get
@@ -26,6 +31,9 @@ import { SocketFd, errnoOf } from './sockets.js';
 
 /** Highest descriptor number handed out (EMFILE beyond). */
 const FD_MAX = 65535;
+
+/** The imports that may wait or give the thread back (the backend's suspending()). */
+const WAITING = ['poll_oneoff', 'clock_time_get', 'sched_yield'];
 
 export class Wasi {
   /**
@@ -62,13 +70,28 @@ export class Wasi {
     this.mem = new GuestMemory(memory);
   }
 
-  /** Runs the command's _start and returns its exit status (proc_exit's, or 0). */
+  /**
+   * Runs the command's _start and returns its exit status (proc_exit's, or 0); a Promise of
+   * it with an asynchronous backend (JSPI), whose guest suspends in the waiting imports.
+   * @returns {number|Promise<number>}
+   */
   start(instance) {
     this.bind(instance.exports.memory);
+    const entry = this.backend ? this.backend.promising(instance.exports._start) : instance.exports._start;
+    let r;
     try {
-      instance.exports._start();
-      return 0;
+      r = entry();
     } catch (e) {
+      return this._ended(e);
+    }
+    if (r instanceof Promise) return r.then(() => this._ended(null), (e) => this._ended(e));
+    return this._ended(null);
+  }
+
+  /** @private the guest's end: `e` null (_start returned), a WasiExit, or what it threw */
+  _ended(e) {
+    try {
+      if (e === null) return 0;
       if (e instanceof WasiExit) return e.code;
       throw e;
     } finally {
@@ -165,14 +188,17 @@ export class Wasi {
         putNs(self.mem.dv, resPtr, 0.001);
         return E.SUCCESS;
       },
-      clock_time_get(id, precision, timePtr) {
+      clock_time_get: function clockTimeGet(id, precision, timePtr) {
         timePtr >>>= 0;
         id >>>= 0;
         if (!clockOk(id)) return E.INVAL;
         if (!self.mem.ok(timePtr, 8)) return E.FAULT;
         // A guest that computes calls the clock often: keep the session served (pings,
-        // window updates) without waiting for its next poll.
+        // window updates) without waiting for its next poll, and (JSPI) give the thread
+        // back for a moment when the guest has kept it for a while.
         if (self.driver) self.driver.pumpIfIdle(2);
+        const y = self.backend?.yieldDue();
+        if (y) return y.then(() => clockTimeGet(id, precision, timePtr));
         putNs(self.mem.dv, timePtr, id === CLOCK_REALTIME ? realtimeMs() : monotonicMs());
         return E.SUCCESS;
       },
@@ -187,7 +213,7 @@ export class Wasi {
         throw new WasiExit(code >>> 0);
       },
       proc_raise: () => E.NOSYS,
-      sched_yield: () => E.SUCCESS,
+      sched_yield: () => self.backend?.yieldDue()?.then(() => E.SUCCESS) ?? E.SUCCESS,
 
       fd_write: (fd, iovs, n, outPtr) => self._io(fd >>> 0, iovs >>> 0, n >>> 0, outPtr >>> 0, 'write'),
       fd_read: (fd, iovs, n, outPtr) => self._io(fd >>> 0, iovs >>> 0, n >>> 0, outPtr >>> 0, 'read'),
@@ -313,6 +339,7 @@ export class Wasi {
         return f(a, b, c, d, e, g);
       };
     }
+    if (this.backend) for (const name of WAITING) imp[name] = this.backend.suspending(imp[name]);
     return imp;
   }
 
@@ -350,8 +377,9 @@ export function checkCommand(mod, imports) {
     return `not a WASI command: it exports no _start${reactor ? ' (a reactor with _initialize is not supported)' : ''}`;
   }
   if (!exp.some((e) => e.name === 'memory' && e.kind === 'memory')) return 'not a WASI command: it exports no memory';
+  const provided = (f) => typeof f === 'function' || (typeof WebAssembly.Suspending === 'function' && f instanceof WebAssembly.Suspending);
   const missing = WebAssembly.Module.imports(mod)
-    .filter((i) => i.kind !== 'function' || typeof imports[i.module]?.[i.name] !== 'function')
+    .filter((i) => i.kind !== 'function' || !provided(imports[i.module]?.[i.name]))
     .map((i) => `${i.module}.${i.name}${i.kind === 'function' ? '' : ` (${i.kind})`}`);
   if (missing.length) return `it imports what this host does not provide: ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', ...' : ''}`;
   return null;

@@ -3,6 +3,7 @@
 import {
   Session, SIDE_A, Codes, YamuxError, YamuxResetError, YamuxClosedError, YamuxTimeoutError,
   YamuxTransportError, ShmqError, type Channel, type YamuxStream, type CodeName,
+  startWasi, startWasmInThread, createChannel, SIDE_B, WasiError,
 } from '@yamux/web';
 
 const reset: -6 = Codes.ERESET; // the codes are literal types
@@ -52,3 +53,18 @@ self.onmessage = async (event: MessageEvent<{ channel: Channel }>) => {
     await session.close({ signal: AbortSignal.timeout(10000) }).catch(() => session.abort(new Error('gave up')));
   }
 };
+
+// Without COOP/COEP (JSPI): a WASI program, and the C program, in this worker.
+export async function inThisWorker(url: URL): Promise<string> {
+  try {
+    const proc = await startWasi(url, { backend: 'auto' });
+    const where: 'atomics' | 'jspi' = proc.backend;
+    const channel = createChannel({ shared: false });
+    const peer = startWasmInThread({ channel, side: SIDE_B });
+    const none: null = peer.worker;
+    peer.postMessage({ channel, args: ['--mode', 'echo'] });
+    return `${where} ${none} ${await proc.exited} ${await peer.exited}`;
+  } catch (e) {
+    return e instanceof WasiError ? e.message : String(e);
+  }
+}
