@@ -90,19 +90,19 @@ test('liveness is on by default: an unsupervised wasm worker that dies fails the
   await assert.rejects(session.closed, YamuxTransportError);
 });
 
-// The event side publishes its heartbeat timeout (10 s by default); the C library's waits do
-// not check it across short waits yet (issue 10, "Short waits skip liveness"): the program
-// notices only when its keepalive fails (~40 s). Remove the skip once that fix is merged.
-test('liveness is on by default: an unsupervised wasm program notices a dead event side', {
-  ...T, skip: 'needs the C side of the liveness fix (issue 10)',
-}, async (t) => {
+// The event side publishes its heartbeat timeout (10 s by default) and the C library's waits
+// check it however short they are (issue 10): the program notices within that timeout, not
+// when its keepalive fails (~40 s).
+test('liveness is on by default: an unsupervised wasm program notices a dead event side', T, async (t) => {
   const channel = createChannel();
   const wasm = await startWasm(channel, ['--open', '1', '--bytes', String(1 << 30)], { supervise: false });
   const ev = await startWorker(new URL('../demo/event-worker.js', import.meta.url));
   t.after(() => Promise.all([wasm.handle.terminate(), ev.terminate()]));
   const ready = new Promise((res) => ev.onMessage((m) => m?.type === 'ready' && res()));
   await ready;
+  const attached = new Promise((res) => ev.onMessage((m) => m?.id === 1 && res(m)));
   ev.postMessage({ id: 1, cmd: 'attach', channel, side: SIDE_A });
+  assert.deepEqual((await attached).result, { ok: true }); // the event side is attached: it lived
   await wasm.line(/^ready$/);
   await ev.terminate(); // unsupervised: the channel is not marked
   assert.equal(await wasm.exited, 4, wasm.stderr.join(' | ')); // EXIT_TRANSPORT
