@@ -42,7 +42,7 @@ export class Pump {
     this.outClosed = true;
     const x = this.e.x, s = this.e.s;
     if (err instanceof ShmqError && err.code === ECLOSED && this.peerGone())
-      err = new ShmqError(EPEERDEAD, 'its worker exited, crashed or was terminated without closing the channel');
+      err = new ShmqError(EPEERDEAD, 'it ended without closing the channel: its worker exited, crashed or was terminated, or its program in this thread stopped');
     if (err instanceof ShmqError && err.code === ECLOSED) {
       this.peerClosed = true;
       this.cause = err;

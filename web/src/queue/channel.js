@@ -105,7 +105,7 @@ export function releaseSide(channel, side) {
   if (c && !attachedBefore(channel, side)) Atomics.store(c, W_CLAIM + side, 0);
 }
 
-/** Whether `side` was marked gone by its supervisor (its worker died). */
+/** Whether `side` was marked gone by its supervisor (its worker died, or its in-thread program ended). */
 export function sideGone(channel, side) {
   const c = controlWords(channel);
   return !!c && Atomics.load(c, W_GONE + side) !== 0;
