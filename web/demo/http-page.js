@@ -49,9 +49,9 @@ try {
   $('send').onclick = () => send().catch(fail);
   $('many').onclick = async () => {
     try {
-      const r = await runRequests(server, { n: 100, downloadBytes: 16 << 20 });
+      const r = await runRequests(server, { n: 100, warmup: 400, downloadBytes: 16 << 20 });
       demo.runs.push({ many: r });
-      row('100 x GET /', `${r.ok} x 200`, `median ${r.medianMs.toFixed(2)} ms`, `GET /bytes: ${r.download.mbps.toFixed(0)} MB/s`, '');
+      row(`${r.requests} x GET /`, `${r.ok} x 200`, `first ${r.firstMs.toFixed(0)} ms; after ${r.warmup}: ${r.perSecond.toFixed(0)}/s, median ${r.medianMs.toFixed(2)} ms`, `GET /bytes: ${r.download.mbps.toFixed(0)} MB/s`, '');
     } catch (e) {
       fail(e);
     }
