@@ -71,7 +71,7 @@ const char *yamux_frame_type_name(uint8_t type) {
     case YAMUX_TYPE_PING:
         return "PING";
     case YAMUX_TYPE_GOAWAY:
-        return "GO_AWAY";
+        return "GOAWAY";
     default:
         return "UNKNOWN";
     }

@@ -86,7 +86,7 @@ static void test_validate_bad(void **state) {
 static void test_names_and_errors(void **state) {
     (void)state;
     assert_string_equal(yamux_frame_type_name(YAMUX_TYPE_DATA), "DATA");
-    assert_string_equal(yamux_frame_type_name(YAMUX_TYPE_GOAWAY), "GO_AWAY");
+    assert_string_equal(yamux_frame_type_name(YAMUX_TYPE_GOAWAY), "GOAWAY");
     assert_string_equal(yamux_frame_type_name(9), "UNKNOWN");
     for (int e = 0; e >= -60; e--) {
         const char *s = yamux_strerror(e);

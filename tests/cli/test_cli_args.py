@@ -98,6 +98,7 @@ COMMANDS = [
     ]),
     (["scripts/fuzz-smoke"], [(["x"], r"unexpected argument 'x'")]),
     (["scripts/setup"], [(["x"], r"unknown part 'x': expected core or all")]),
+    (["scripts/test"], []),  # its arguments are ctest's; --help must not set up nor build
 ]
 
 
