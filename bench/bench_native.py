@@ -48,7 +48,8 @@ def run_client(argv, timeout=300):
 
 
 def yamux_cell(peer, streams, total, wsize, reps):
-    """MiB/s of `total` bytes spread over `streams` streams, median of reps."""
+    """MiB/s of `total` bytes spread over `streams` streams, median of reps. `peer` carries
+    the options both ends get (--window)."""
     per = max(1, total // streams)
     rates = []
     for _ in range(reps):
@@ -120,6 +121,8 @@ def main():
     ap.add_argument("--bytes", type=int_in(1 << 20, 1 << 40), default=1 << 30, help="bytes per 64 KiB cell")
     ap.add_argument("--msg-bytes", type=int_in(1 << 10, 1 << 40), default=16 << 20, help="bytes per 32 B cell")
     ap.add_argument("--idle", type=int_in(2, 1000000), default=10000, help="streams for the idle memory row")
+    ap.add_argument("--window", type=int_in(256 << 10, 16 << 20), default=None,
+                    help="stream window in bytes for every yamux peer, both ends (default: 256 KiB)")
     ap.add_argument("--quick", action="store_true", help="small volumes, one rep (smoke test)")
     a = ap.parse_args()
     if a.quick:
@@ -131,8 +134,9 @@ def main():
     for path in (cpeer[0], gobin, rawtcp):
         if not os.path.exists(path):
             sys.exit("missing %s (build first: cmake --build build)" % path)
-    peers = [("C", cpeer), ("Go hashicorp", [gobin, "--impl", "hashicorp"]),
-             ("Go libp2p", [gobin, "--impl", "libp2p"])]
+    win = ["--window", str(a.window)] if a.window else []
+    peers = [("C", cpeer + win), ("Go hashicorp", [gobin, "--impl", "hashicorp"] + win),
+             ("Go libp2p", [gobin, "--impl", "libp2p"] + win)]
 
     rows = []
     for label, streams, total, wsize in [("1 stream, 64 KiB writes", 1, a.bytes, 65536),
@@ -144,8 +148,9 @@ def main():
         rows.append((label, cells, raw))
         print("measured: %s" % label, file=sys.stderr)
 
-    print("yamux over TCP loopback, MiB/s (median of %d; %d MiB per cell, 32 B rows %d MiB)"
-          % (a.reps, a.bytes // MIB, a.msg_bytes // MIB))
+    print("yamux over TCP loopback, MiB/s (median of %d; %d MiB per cell, 32 B rows %d MiB; "
+          "%s windows)" % (a.reps, a.bytes // MIB, a.msg_bytes // MIB,
+                           "%d KiB" % (a.window // 1024) if a.window else "default 256 KiB"))
     print()
     print("| workload | C | Go hashicorp | Go libp2p | raw TCP | C / hashicorp | C / raw TCP |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
