@@ -139,9 +139,10 @@ async function importHost() {
     ({ startWasi, WasiError } = await import('../src/host/start.js'));
     ({ wasmLayer, isModuleUrl } = await import('../src/host/component/embed.js'));
   } catch (e) {
-    const dist = new URL('../dist/', import.meta.url).href;
-    if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.url).startsWith(dist)) throw e;
-    fatal(`${fileURLToPath(e.url)} is missing: in a source checkout, run web/build.sh first`);
+    const dist = path.dirname(fileURLToPath(new URL('../dist/layout.js', import.meta.url)));
+    const missing = e?.code === 'ERR_MODULE_NOT_FOUND' && e.url?.startsWith('file:') && fileURLToPath(e.url);
+    if (!missing || path.dirname(missing) !== dist) throw e;
+    fatal(`${missing} is missing: in a source checkout, run web/build.sh first`);
   }
 }
 
