@@ -5,6 +5,7 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from '../src/cli/args.js';
 
 // The host is imported once the command line is good: a bad argument is answered even where
@@ -129,10 +130,25 @@ function bridge(sock, stream, sockets) {
   })();
 }
 
+/**
+ * Imports the host. In a source checkout where web/build.sh has not run, its generated files
+ * (dist/) are missing: one line naming the build instead of a module-not-found trace.
+ */
+async function importHost() {
+  try {
+    ({ startWasi, WasiError } = await import('../src/host/start.js'));
+    ({ wasmLayer, isModuleUrl } = await import('../src/host/component/embed.js'));
+  } catch (e) {
+    const dist = path.dirname(fileURLToPath(new URL('../dist/layout.js', import.meta.url)));
+    const missing = e?.code === 'ERR_MODULE_NOT_FOUND' && e.url?.startsWith('file:') && fileURLToPath(e.url);
+    if (!missing || path.dirname(missing) !== dist) throw e;
+    fatal(`${missing} is missing: in a source checkout, run web/build.sh first`);
+  }
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  ({ startWasi, WasiError } = await import('../src/host/start.js'));
-  ({ wasmLayer, isModuleUrl } = await import('../src/host/component/embed.js'));
+  await importHost();
   try {
     if (!fs.statSync(o.program).isFile()) fatal(`${o.program}: not a file`);
   } catch (e) {

@@ -1,6 +1,7 @@
 // Checks what `npm pack` puts in the tarball (npm runs this after web/build.sh as "prepack"):
-// every "exports" target is in it, and every relative import and new URL(..., import.meta.url)
-// of its JavaScript points at a file that is in it too (no import of an unbuilt file).
+// it holds the LICENSE and every "exports" target, and every relative import and new
+// URL(..., import.meta.url) of its JavaScript points at a file that is in it too (no import of
+// an unbuilt file).
 //   node web/scripts/check-package.mjs [package-dir]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +18,8 @@ const targets = (v) => (typeof v === 'string' ? [v] : Object.values(v).flatMap(t
 for (const [key, v] of Object.entries(pkg.exports)) {
   for (const t of targets(v)) if (!files.has(t.replace(/^\.\//, ''))) problems.push(`exports["${key}"] -> ${t}: not in the tarball`);
 }
+// The license: prepack copies the repository's LICENSE here (one source of truth).
+if (!files.has('LICENSE')) problems.push('LICENSE: not in the tarball (prepack copies ../LICENSE)');
 for (const key of ['main', 'types']) {
   if (pkg[key] && !files.has(pkg[key].replace(/^\.\//, ''))) problems.push(`${key} -> ${pkg[key]}: not in the tarball`);
 }

@@ -31,3 +31,18 @@ test('yamux-wasi without dist/: bad arguments are one line and status 2, --help 
   assert.equal(h.status, 0, h.stderr);
   assert.match(h.stdout, /^usage: yamux-wasi /);
 });
+
+// Regression: with good arguments, the same unbuilt copy died with an ERR_MODULE_NOT_FOUND
+// stack trace (dist/layout.js); now one line names the missing file and web/build.sh, status 1.
+test('yamux-wasi without dist/: good arguments name web/build.sh in one line, status 1', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yamux-wasi-unbuilt-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  for (const d of ['bin', 'src']) fs.cpSync(path.join(web, d), path.join(dir, d), { recursive: true });
+  fs.copyFileSync(path.join(web, 'package.json'), path.join(dir, 'package.json'));
+  const program = path.join(dir, 'program.wasm');
+  fs.writeFileSync(program, Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])); // an empty module
+  const r = spawnSync(process.execPath, [path.join(dir, 'bin', 'yamux-wasi.mjs'), '--backend', 'atomics', program], { encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stderr, `yamux-wasi: ${path.join(dir, 'dist', 'layout.js')} is missing: in a source checkout, run web/build.sh first\n`);
+  assert.equal(r.stdout, '');
+});

@@ -44,9 +44,9 @@ after(() => fs.rmSync(project, { recursive: true, force: true }));
 test('the tarball holds what the exports name, built, and nothing of the tests', () => {
   const pkgDir = path.join(project, 'node_modules/@yamux/web');
   const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-  for (const entry of ['.', './wasm-worker', './wasi-worker', './bundle', './bundle/wasm-worker', './bundle/wasi-worker'])
+  for (const entry of ['.', './wasm-worker', './wasi-worker', './component-worker', './bundle', './bundle/wasm-worker', './bundle/wasi-worker', './bundle/component-worker'])
     assert.ok(pkg.exports[entry], `exports ${entry}`);
-  for (const f of ['dist/yamux.js', 'dist/wasm-worker.js', 'dist/wasi-worker.js', 'dist/yamux_peer.cjs', 'dist/yamux_event.wasm.js', 'src/index.d.ts'])
+  for (const f of ['LICENSE', 'dist/yamux.js', 'dist/wasm-worker.js', 'dist/wasi-worker.js', 'dist/component-worker.js', 'dist/yamux_peer.cjs', 'dist/yamux_event.wasm.js', 'src/index.d.ts'])
     assert.ok(fs.existsSync(path.join(pkgDir, f)), f);
   assert.ok(!fs.existsSync(path.join(pkgDir, 'test')) && !fs.existsSync(path.join(pkgDir, 'demo')));
   // Every public entry resolves from the user's project.
@@ -58,6 +58,8 @@ test('the tarball holds what the exports name, built, and nothing of the tests',
     console.log(Object.keys(m).sort().join(' ') === Object.keys(b).sort().join(' '), m.wasmWorkerUrl.pathname.includes('%20'));
   `], project);
   assert.equal(out.trim(), 'true true');
+  // The bin, as npx runs it from the user's project.
+  assert.match(run(path.join(project, 'node_modules/.bin/yamux-wasi'), ['--help'], project), /^usage: yamux-wasi /);
 });
 
 test('the README example runs in Node.js workers from the installed tarball', () => {
@@ -69,6 +71,15 @@ test('the README example runs in Node.js workers from the installed tarball', ()
   assert.match(out, /^wasm worker: verified 2 streams, 0 failed$/m);
   assert.match(out, /^wasm worker exit code: 0$/m);
   assert.doesNotMatch(out, /Yamux\w*Error/);
+});
+
+test('the README startWasi example serves HTTP from a Go net/http server in Node.js, from the installed tarball', (t) => {
+  const server = path.join(web, 'go/bin/wasi-http.wasm'); // web/go/build.sh --only wasi-http
+  if (!fs.existsSync(server)) return t.skip('web/go/bin/wasi-http.wasm is not built (web/go/build.sh --only wasi-http)');
+  assert.ok(fs.existsSync(path.join(project, 'wasi.js')), 'README block');
+  fs.copyFileSync(server, path.join(project, 'server.wasm'));
+  const out = run(process.execPath, ['wasi.js'], project);
+  assert.match(out, /^backend: atomics\nHTTP\/1\.1 200 OK\nhello from Go .*, request 1\nexited: -1\n$/);
 });
 
 test('strict TypeScript: a browser worker (lib webworker, no @types/node) and a Node.js program', () => {
