@@ -144,9 +144,9 @@ function table(rows) {
 // Categories of a profile sample (self time): [name, test(functionName, file)], file being
 // the last two segments of the script's path ("host/poll.js" style) or "guest" for Go.
 const CATEGORIES = [
-  ['idle: the host sleeping in poll_oneoff (Atomics.wait)', (f, u) => f === 'wait' && u === 'backends/atomics.js'],
+  ['idle: the host sleeping in poll_oneoff (Atomics.wait)', (f, u) => f === 'wait' && (u === 'backends/atomics.js' || u === 'queue/doorbell.js')],
   ['idle: event loop', (f) => f === '(idle)'],
-  ['queue: waking the other side (Atomics.notify)', (f, u) => f === 'ringBell' && u === 'queue/shmq.js'],
+  ['queue: waking the other side (Atomics.notify)', (f, u) => (f === 'ringBell' && u === 'queue/shmq.js') || (f === 'notify' && u === 'queue/doorbell.js')],
   ['queue: shmq.js (indices, records, readiness, spinning)', (f, u) => u === 'queue/shmq.js'],
   ['copies ring <-> engine (event/pump.js)', (f, u) => u === 'event/pump.js'],
   ['WASI host: imports, poll, streams (host/*)', (f, u) => /^(wasi|streams|backends)\//.test(u)],
