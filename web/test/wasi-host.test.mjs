@@ -25,7 +25,7 @@ test('Go echo: 100 streams of random sizes up to 1 MiB and one of 32 MiB, at onc
   t.diagnostic(`${r.streams} streams, ${(r.bytes / (1 << 20)).toFixed(1)} MiB echoed`);
 });
 
-test('one stream of 32 MiB echoed: its payload reaches the guest\'s buffers in place, byte for byte', T, async () => {
+test('one stream of 32 MiB echoed: its payload reaches the guest\'s buffers in place, byte for byte', T, async (t) => {
   const proc = await startWasi(guest('wasi-guest'), { args: ['echo'], stdout: () => {} });
   const data = sc.pattern(4, 0, 32 << 20);
   const s = await proc.session.open();
@@ -35,7 +35,11 @@ test('one stream of 32 MiB echoed: its payload reaches the guest\'s buffers in p
   await proc.session.close();
   assert.equal(await proc.exited, 0);
   const d = proc.stats.driver;
-  assert.ok(d.lazyPolls > 0 && d.inPlace > 0, `no read took its payload in place: ${JSON.stringify(d)}`);
+  // Reads that find nothing buffered take the payload from the ring straight into the guest's
+  // buffers. How many of them also went through a lazy poll (one reader waiting, no writer)
+  // depends on scheduling: under load the echo's writer waits too, and its polls pump fully.
+  assert.ok(d.inPlace > 0, `no read took its payload in place: ${JSON.stringify(d)}`);
+  t.diagnostic(`in place: ${d.inPlace} bytes; lazy polls: ${d.lazyPolls}`);
 });
 
 test('Go echo: 1000 streams open at once (each granted a 256 KiB window), none refused', T, async () => {
