@@ -77,7 +77,7 @@ export interface SessionOptions {
   config?: EngineConfig;
   /** Heartbeat timeout published to the peer (default 10000 ms; 0: never). */
   hbTimeoutMs?: number;
-  /** Liveness check period while waiting (default 100 ms). */
+  /** Liveness check period while waiting (default 1000 ms; shorter for heartbeats). */
   checkIntervalMs?: number;
   /** Poll the channel this long before sleeping in Atomics.waitAsync (default 0: never). */
   spinUs?: number;

@@ -74,7 +74,7 @@ export class Session {
     try {
       s.q = Shmq.attach(buffer, offset, side, {
         hbTimeoutMs: options.hbTimeoutMs ?? DEFAULT_HB_TIMEOUT_MS,
-        checkIntervalMs: options.checkIntervalMs ?? 100,
+        checkIntervalMs: options.checkIntervalMs,
       });
     } catch (e) {
       s.engine.free();

@@ -50,7 +50,7 @@ export function markClosed(buf: SharedArrayBuffer | ArrayBuffer, offset: number,
 export interface ShmqOptions {
   /** Published: the peer may declare this side dead after this long without progress (0: never). */
   hbTimeoutMs?: number;
-  /** Waits wake at least this often to check the peer (default 100). */
+  /** Waits wake at least this often to check the peer (default 1000; shorter for heartbeats). */
   checkIntervalMs?: number;
   /** wait(): spin this long before sleeping (default 5). */
   spinUs?: number;

@@ -93,7 +93,11 @@ const tailWord = (r) => (0x140 + 0x80 * r) / 4;
 const headWord = (r) => (0x180 + 0x80 * r) / 4;
 const STATE_CLOSED = 1;
 
-const DEFAULT_CHECK_MS = 100;
+// How often a waiting side checks its peer at most. JavaScript has no process ids to watch: a
+// peer that closes, restarts or is marked gone rings the doorbell, so a periodic check only
+// keeps the heartbeats going (shortened to a quarter of this side's published timeout, half
+// of the peer's). 1 s keeps an idle page or guest to about one wake-up a second.
+const DEFAULT_CHECK_MS = 1000;
 const recSize = (len) => (8 + len + 7) & ~7;
 const isPow2 = (x) => x > 0 && (x & (x - 1)) === 0;
 const now = () => performance.now();
@@ -199,7 +203,7 @@ export function markClosed(buf, offset, side) {
  * @property {number} [hbTimeoutMs] published: the peer may declare this side dead after this
  *   long without a heartbeat or index change (0 = never). This side must then call a wait,
  *   checkPeer() or heartbeat() at least every hbTimeoutMs / 4.
- * @property {number} [checkIntervalMs] waits wake at least this often to check the peer (100)
+ * @property {number} [checkIntervalMs] waits wake at least this often to check the peer (1000)
  * @property {number} [spinUs] wait(): spin this long before sleeping (5); waitAsync(): 0
  */
 

@@ -43,7 +43,7 @@ export class Driver {
    * @param {object} o.backend the blocking primitive (backends/atomics.js)
    * @param {number} [o.spinUs] the most the ring is polled before sleeping (default 20; 0:
    *   never spin)
-   * @param {number} [o.checkIntervalMs] liveness check period while sleeping (default 100)
+   * @param {number} [o.checkIntervalMs] liveness check period while sleeping (default 1000)
    */
   static async create(o) {
     const d = new Driver(o.backend);
