@@ -51,6 +51,7 @@ COMMANDS = [
         (["--total", "0"], r"--total: expected an integer from 1 to \d+, got '0'"),
         (["--node-only", "--browser-only"], r"--node-only and --browser-only exclude each other"),
         (["--bogus"], r"unknown option --bogus"),
+        (["--svg"], r"--svg needs a value: a FILE"),  # the README's command takes it
     ]),
     ([NODE, "bench/bench_jspi.mjs"], [
         (["--mib", "0"], r"--mib: expected an integer from 1 to 4096, got '0'"),

@@ -168,7 +168,7 @@ function describe(o) {
   } catch (e) {
     return e.message.replace(/^expected /, '');
   }
-  return o.type;
+  return o.arg ? `a ${o.arg}` : o.type;
 }
 
 function camel(name) {
