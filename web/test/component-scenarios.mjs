@@ -7,6 +7,7 @@
 // nothing sleeps in place of a signal.
 //
 //   env = { startComponent, url(prog) -> URL of web/component/dist/PROG/PROG.component.js }
+import { readAll as readStreamAll } from './wasi-scenarios.mjs';
 
 const enc = new TextEncoder(), dec = new TextDecoder();
 
@@ -23,21 +24,7 @@ export async function text(readable) {
 }
 
 /** All of a yamux stream's readable as bytes. */
-export async function readAll(readable) {
-  const parts = [];
-  let n = 0;
-  for await (const c of readable) {
-    parts.push(c);
-    n += c.length;
-  }
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+export const readAll = (readable) => readStreamAll({ readable });
 
 /** Byte k of the echo's input: the top byte of k * 2654435761 (not periodic at 2^j). */
 export function pattern(off, n) {
