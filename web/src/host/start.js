@@ -93,6 +93,22 @@ function logLines(log) {
 }
 
 /**
+ * The embedder's side of a started program's channel (side A): a Session; the program's
+ * worker is terminated when it cannot be created. In one thread (JSPI) the program cannot
+ * die apart from this side, and may compute for long between two turns of the event loop:
+ * no heartbeat timeout then (closing still tells). Shared by startWasi and startComponent.
+ * @private
+ */
+export async function attachEventSide(w, channel, jspi, sessionOptions) {
+  try {
+    return await Session.create({ ...(jspi ? { hbTimeoutMs: 0 } : {}), ...sessionOptions, channel, side: SIDE_A });
+  } catch (e) {
+    await w.terminate();
+    throw e;
+  }
+}
+
+/**
  * Starts `program` (a WASI preview 1 command, or a WASI 0.2 command component: see
  * docs/component.md) in a wasm worker bound to a new channel, and the event side's Session
  * on the other side of it.
@@ -181,15 +197,7 @@ export async function startWasi(program, options = {}) {
     else exitReject(e);
   });
 
-  let session;
-  try {
-    // In one thread the program cannot die apart from this side, and may compute for long
-    // between two turns of the event loop: no heartbeat timeout (closing still tells).
-    session = await Session.create({ ...(jspi ? { hbTimeoutMs: 0 } : {}), ...sessionOptions, channel, side: SIDE_A });
-  } catch (e) {
-    await w.terminate();
-    throw e;
-  }
+  const session = await attachEventSide(w, channel, jspi, sessionOptions);
   const where = { buffer: channel.buffer, offset: channel.offset, side: SIDE_B };
   w.postMessage({
     module, args: [argv0, ...args.map(String)], env, stdio: 'bytes',

@@ -5,11 +5,10 @@
 // reach the program's wasi:sockets listener; streams the program connects come out of
 // session.accept(). Runs on any event loop (a page, an event worker, Node's main thread) and
 // never blocks there.
-import { Session } from '../../event/session.js';
 import { startWorker } from '../../workers/supervise.js';
-import { regionSize, SIDE_A, SIDE_B } from '../../queue/shmq.js';
+import { regionSize, SIDE_B } from '../../queue/shmq.js';
 import { createBufferChannel } from '../../queue/channel.js';
-import { WasiError, readProgram } from '../start.js';
+import { WasiError, readProgram, attachEventSide } from '../start.js';
 import { chooseBackend } from '../backends/select.js';
 import { startInThread } from '../in-thread.js';
 import { transpileAdvice } from './transpile.js';
@@ -132,14 +131,7 @@ async function launch(source, o) {
     } else fail(new WasiError(`${name}: its worker died (exit ${code})`));
   });
 
-  let session;
-  try {
-    // One thread (JSPI): no heartbeat timeout, as startWasi.
-    session = await Session.create({ ...(jspi ? { hbTimeoutMs: 0 } : {}), ...sessionOptions, channel, side: SIDE_A });
-  } catch (e) {
-    await w.terminate();
-    throw e;
-  }
+  const session = await attachEventSide(w, channel, jspi, sessionOptions);
   session.closed.catch(() => {});
   const stdin = await session.open(), stdout = await session.open(), stderr = await session.open();
   // This side never writes stdout or stderr: FIN at once.
